@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { audit } from '../audit';
+import { AppError } from '../errors';
+import { adminProcedure, router } from '../trpc/init';
+import { actorOf } from '../trpc/context';
+import { nowIso } from '../util/ids';
+
+const userId = z.strictObject({ userId: z.string().min(1).max(64) });
+
+export const adminRouter = router({
+	users: router({
+		list: adminProcedure.query(async ({ ctx }) => {
+			const rows = await ctx.services.db
+				.selectFrom('users')
+				.leftJoin('workers', 'workers.id', 'users.worker_id')
+				.select([
+					'users.id', 'users.login', 'users.display_name', 'users.role', 'users.totp_enabled', 'users.disabled',
+					'users.is_demo', 'workers.badge_number', 'workers.status as badge_status'
+				])
+				.orderBy('users.role')
+				.orderBy('users.login')
+				.execute();
+			return rows.map((r) => ({
+				id: r.id, login: r.login, displayName: r.display_name, role: r.role, totpEnrolled: r.totp_enabled === 1,
+				disabled: r.disabled === 1, isDemo: r.is_demo === 1, badgeNumber: r.badge_number, badgeStatus: r.badge_status
+			}));
+		}),
+
+		/** Disabling an account ends its sessions at their next request. */
+		setDisabled: adminProcedure
+			.input(userId.extend({ disabled: z.boolean() }))
+			.mutation(async ({ ctx, input }) => {
+				if (input.userId === ctx.auth.user.id) throw new AppError('FORBIDDEN', { detail: 'cannot disable yourself' });
+				await ctx.services.db.transaction().execute(async (trx) => {
+					const res = await trx.updateTable('users').set({ disabled: input.disabled ? 1 : 0, updated_at: nowIso() }).where('id', '=', input.userId).executeTakeFirst();
+					if (Number(res.numUpdatedRows) !== 1) throw new AppError('NOT_FOUND');
+					if (input.disabled) await trx.updateTable('sessions').set({ revoked_at: nowIso() }).where('user_id', '=', input.userId).where('revoked_at', 'is', null).execute();
+					await audit(trx, actorOf(ctx), { action: input.disabled ? 'user-disabled' : 'user-enabled', entity: 'user', entityId: input.userId });
+				});
+				return { ok: true as const };
+			}),
+
+		/** For a lost phone: the user enrols a new authenticator at the next sign-in. */
+		resetTotp: adminProcedure.input(userId).mutation(async ({ ctx, input }) => {
+			await ctx.services.db.transaction().execute(async (trx) => {
+				const res = await trx
+					.updateTable('users')
+					.set({ totp_secret: null, totp_enabled: 0, totp_last_step: null, updated_at: nowIso() })
+					.where('id', '=', input.userId)
+					.executeTakeFirst();
+				if (Number(res.numUpdatedRows) !== 1) throw new AppError('NOT_FOUND');
+				await trx.updateTable('sessions').set({ revoked_at: nowIso() }).where('user_id', '=', input.userId).where('revoked_at', 'is', null).execute();
+				await audit(trx, actorOf(ctx), { action: 'totp-reset', entity: 'user', entityId: input.userId });
+			});
+			return { ok: true as const };
+		})
+	})
+});

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import {
+	Kysely,
+	PostgresDialect,
+	SqliteAdapter,
+	SqliteDialect,
+	type DialectAdapter
+} from 'kysely';
+import type { DB } from './schema';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Database {
+	db: Kysely<DB>;
+	dialect: DialectName;
+	/** The raw client, for libraries that keep their own tables (rate-limiter-flexible). */
+	raw: { kind: 'sqlite'; client: SQLite.Database } | { kind: 'postgres'; client: pg.Pool };
+	close(): Promise<void>;
+}
+
+export const DEFAULT_SQLITE_PATH = './data/wymiana.db';
+
+/**
+ * SQLite runs DDL inside transactions perfectly well; Kysely's adapter just does not claim it.
+ * Claiming it makes the Migrator wrap migrations in a transaction, so a failed one leaves nothing
+ * half-done, the same as on PostgreSQL.
+ */
+class TransactionalSqliteAdapter extends SqliteAdapter {
+	override get supportsTransactionalDdl(): boolean {
+		return true;
+	}
+}
+
+class TransactionalSqliteDialect extends SqliteDialect {
+	override createAdapter(): DialectAdapter {
+		return new TransactionalSqliteAdapter();
+	}
+}
+
+// pg returns int8 (COUNT(*), SUM) as strings to be safe with > 2^53; our counts never get near.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+
+export function isPostgresUrl(url: string | undefined): boolean {
+	return !!url && /^postgres(ql)?:\/\//.test(url);
+}
+
+/**
+ * Opens the database the deployment asks for: `DATABASE_URL=postgres://…` → PostgreSQL pool,
+ * otherwise an SQLite file (`DATABASE_URL=file:path` or `./data/wymiana.db`).
+ */
+export function openDatabase(url: string | undefined = process.env.DATABASE_URL): Database {
+	if (isPostgresUrl(url)) {
+		const pool = new pg.Pool({
+			connectionString: url!,
+			max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+			// Timestamps are stored as ISO text; keep the session in UTC for anything the server computes.
+			options: '-c timezone=UTC'
+		});
+		const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+		return {
+			db,
+			dialect: 'postgres',
+			raw: { kind: 'postgres', client: pool },
+			close: () => db.destroy()
+		};
+	}
+	const path = url?.startsWith('file:') ? url.slice('file:'.length) : url || DEFAULT_SQLITE_PATH;
+	if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+	const client = new SQLite(path);
+	client.pragma('journal_mode = WAL');
+	client.pragma('foreign_keys = ON');
+	client.pragma('busy_timeout = 5000');
+	client.pragma('synchronous = NORMAL');
+	const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: client }) });
+	return {
+		db,
+		dialect: 'sqlite',
+		raw: { kind: 'sqlite', client },
+		close: () => db.destroy()
+	};
+}
+

@@ -1,0 +1,78 @@
+import {
+	Migrator,
+	sql,
+	type Kysely,
+	type Migration,
+	type MigrationProvider,
+	type MigrationResultSet
+} from 'kysely';
+import type { DialectName } from '../database';
+import * as m0001 from './0001-core';
+import * as m0002 from './0002-sync';
+
+export interface MigrationContext {
+	dialect: DialectName;
+}
+
+type PortableMigration = {
+	up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>;
+	down?(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>;
+};
+
+/** Listed explicitly (not globbed from disk) so the bundled server carries them. */
+const migrations: Record<string, PortableMigration> = {
+	'0001-core': m0001,
+	'0002-sync': m0002
+};
+
+class StaticProvider implements MigrationProvider {
+	constructor(private readonly ctx: MigrationContext) {}
+	async getMigrations(): Promise<Record<string, Migration>> {
+		return Object.fromEntries(
+			Object.entries(migrations).map(([name, m]) => [
+				name,
+				{
+					up: (db: Kysely<unknown>) => m.up(db, this.ctx),
+					down: m.down ? (db: Kysely<unknown>) => m.down!(db, this.ctx) : undefined
+				}
+			])
+		);
+	}
+}
+
+export class MigrationError extends Error {
+	constructor(
+		message: string,
+		readonly results: MigrationResultSet['results']
+	) {
+		super(message);
+	}
+}
+
+/**
+ * Brings the schema to the latest version. Runs in one transaction on both databases (and under
+ * Kysely's migration lock on PostgreSQL, so several instances starting together are safe).
+ */
+export async function migrateToLatest(
+	db: Kysely<any>,
+	dialect: DialectName
+): Promise<{ applied: string[] }> {
+	// On PostgreSQL, Kysely's own tables must be looked for in the schema we migrate, or a
+	// migration table in any other schema of the database is taken for ours.
+	const migrationTableSchema =
+		dialect === 'postgres'
+			? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+			: undefined;
+	const migrator = new Migrator({ db, provider: new StaticProvider({ dialect }), migrationTableSchema });
+	const { error, results } = await migrator.migrateToLatest();
+	if (error) {
+		const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+		throw new MigrationError(
+			`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
+			results
+		);
+	}
+	return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+export const migrationNames = Object.keys(migrations);

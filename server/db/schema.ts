@@ -1,0 +1,274 @@
+/**
+ * Table types for Kysely. Portable across SQLite and PostgreSQL:
+ * ids are uuid v7 text, timestamps ISO-8601 UTC text, dates `YYYY-MM-DD` text, booleans 0/1 integers.
+ */
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export type Role = 'fitter' | 'planner' | 'admin';
+export type BadgeStatus = 'active' | 'suspended' | 'revoked';
+export type MeterLocation = 'stairwell' | 'in_home';
+export type MeterKind = 'conventional' | 'lzo';
+export type MeterState = 'installed' | 'in_stock' | 'removed';
+export type JobStatus = 'planned' | 'in_progress' | 'done' | 'no_access' | 'turned_back' | 'cancelled';
+export type SessionKind = 'browser' | 'device';
+export type Bool = 0 | 1;
+
+export interface UsersTable {
+	id: string;
+	login: string;
+	display_name: string;
+	role: Role;
+	password_hash: string;
+	totp_secret: string | null;
+	totp_enabled: Bool;
+	/** Last accepted TOTP time step, so one code cannot be replayed. */
+	totp_last_step: number | null;
+	worker_id: string | null;
+	disabled: Bool;
+	is_demo: Bool;
+	created_at: string;
+	updated_at: string;
+}
+
+export interface WorkersTable {
+	id: string;
+	first_name: string;
+	last_name: string;
+	company: string;
+	badge_number: string;
+	photo_sha256: string | null;
+	status: BadgeStatus;
+	valid_until: string;
+	/** Base32 secret of the badge's live verification code (TOTP, 60 s). */
+	code_secret: string;
+	crew_id: string | null;
+	is_demo: Bool;
+	created_at: string;
+	updated_at: string;
+}
+
+export interface BlobsTable {
+	sha256: string;
+	content_type: string;
+	size: number;
+	data: Uint8Array;
+	created_at: string;
+}
+
+export interface CrewsTable {
+	id: string;
+	name: string;
+	created_at: string;
+}
+
+export interface EstatesTable {
+	id: string;
+	name: string;
+	city: string;
+	is_demo: Bool;
+	created_at: string;
+}
+
+export interface BuildingsTable {
+	id: string;
+	estate_id: string;
+	street: string;
+	number: string;
+	postcode: string;
+	city: string;
+	created_at: string;
+}
+
+export interface MeterPointsTable {
+	id: string;
+	ppe: string;
+	building_id: string;
+	stairwell: string;
+	flat: string | null;
+	location: MeterLocation;
+	tariff_group: string;
+	prosumer: Bool;
+	resident_phone: string | null;
+	created_at: string;
+	updated_at: string;
+}
+
+export interface MetersTable {
+	id: string;
+	serial: string;
+	manufacturer: string;
+	model: string;
+	kind: MeterKind;
+	state: MeterState;
+	meter_point_id: string | null;
+	/** For meters in stock: the fitter (user) who holds it. */
+	holder_user_id: string | null;
+	created_at: string;
+	updated_at: string;
+}
+
+export interface JobsTable {
+	id: string;
+	meter_point_id: string;
+	crew_id: string | null;
+	planned_date: string | null;
+	window_start: string | null;
+	window_end: string | null;
+	sequence: number;
+	status: JobStatus;
+	attempt: number;
+	created_at: string;
+	updated_at: string;
+	started_at: string | null;
+	completed_at: string | null;
+}
+
+export interface SessionsTable {
+	/** sha256 of the cookie token: a leaked table cannot be replayed as cookies. */
+	id: string;
+	user_id: string;
+	kind: SessionKind;
+	device_label: string | null;
+	mfa_verified: Bool;
+	user_agent: string | null;
+	created_at: string;
+	last_seen_at: string;
+	expires_at: string;
+	revoked_at: string | null;
+}
+
+export interface AuditLogTable {
+	id: string;
+	at: string;
+	user_id: string | null;
+	session_kind: SessionKind | null;
+	device: string | null;
+	ip: string | null;
+	action: string;
+	entity: string;
+	entity_id: string | null;
+	/** JSON text: `{ field: [before, after] }` or the created row. */
+	changes: string | null;
+}
+
+export interface CountersTable {
+	name: string;
+	value: number;
+}
+
+/** `rejection` rows carry a device's refused mutations back to it (user-scoped). */
+export type SyncEntity = 'job' | 'note' | 'reading' | 'photo' | 'stock' | 'rejection';
+
+export interface ChangeLogTable {
+	seq: number;
+	entity: SyncEntity;
+	entity_id: string;
+	op: 'put' | 'del';
+	/** Who may pull it: a crew's fitters, or one user (own stock). */
+	crew_id: string | null;
+	user_id: string | null;
+	/** JSON of the entity as the tablet stores it. */
+	data: string | null;
+	at: string;
+}
+
+export interface SyncClientsTable {
+	client_id: string;
+	user_id: string;
+	last_mutation_id: number;
+	created_at: string;
+	updated_at: string;
+}
+
+export interface MutationLogTable {
+	client_id: string;
+	mutation_id: number;
+	name: string;
+	args: string;
+	user_id: string;
+	status: 'applied' | 'rejected';
+	reason_code: string | null;
+	reason_message: string | null;
+	client_at: string;
+	received_at: string;
+}
+
+export interface JobNotesTable {
+	id: string;
+	client_note_id: string;
+	job_id: string;
+	user_id: string;
+	text: string;
+	at: string;
+	created_at: string;
+}
+
+export interface ReadingsTable {
+	id: string;
+	job_id: string;
+	meter_role: 'old' | 'new';
+	register: string;
+	value: string | null;
+	unreadable_reason: string | null;
+	photo_sha256: string | null;
+	at: string;
+	user_id: string;
+	client_id: string;
+	mutation_id: number;
+	created_at: string;
+}
+
+export interface JobPhotosTable {
+	id: string;
+	job_id: string;
+	sha256: string;
+	kind: string;
+	content_type: string;
+	size: number;
+	at: string;
+	user_id: string;
+	created_at: string;
+}
+
+export interface SyncConflictsTable {
+	id: string;
+	entity: string;
+	entity_id: string;
+	field: string;
+	office_value: string | null;
+	field_value: string | null;
+	client_id: string;
+	mutation_id: number;
+	user_id: string;
+	created_at: string;
+	resolved_at: string | null;
+}
+
+export interface DB {
+	users: UsersTable;
+	workers: WorkersTable;
+	blobs: BlobsTable;
+	crews: CrewsTable;
+	estates: EstatesTable;
+	buildings: BuildingsTable;
+	meter_points: MeterPointsTable;
+	meters: MetersTable;
+	jobs: JobsTable;
+	sessions: SessionsTable;
+	audit_log: AuditLogTable;
+	counters: CountersTable;
+	change_log: ChangeLogTable;
+	sync_clients: SyncClientsTable;
+	mutation_log: MutationLogTable;
+	job_notes: JobNotesTable;
+	readings: ReadingsTable;
+	job_photos: JobPhotosTable;
+	sync_conflicts: SyncConflictsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Worker = Selectable<WorkersTable>;
+export type Session = Selectable<SessionsTable>;
+export type Job = Selectable<JobsTable>;
+export type JobUpdate = Updateable<JobsTable>;

@@ -1,0 +1,88 @@
+/**
+ * Errors the application raises on purpose. Each has a stable code (clients may branch on it) and a
+ * message key the UI translates. Framework-free, so services and repositories can throw it.
+ */
+export type AppErrorCode =
+	| 'VALIDATION'
+	| 'INVALID_CREDENTIALS'
+	| 'ACCOUNT_DISABLED'
+	| 'THROTTLED'
+	| 'LOCKED'
+	| 'TOTP_INVALID'
+	| 'TOTP_NOT_ENROLLED'
+	| 'TOTP_ALREADY_ENROLLED'
+	| 'MFA_REQUIRED'
+	| 'UNAUTHORIZED'
+	| 'SESSION_EXPIRED'
+	| 'FORBIDDEN'
+	| 'NOT_FOUND'
+	| 'CONFLICT'
+	| 'SYNC_GAP'
+	| 'INTERNAL';
+
+export type TrpcCode =
+	| 'BAD_REQUEST'
+	| 'UNAUTHORIZED'
+	| 'FORBIDDEN'
+	| 'NOT_FOUND'
+	| 'CONFLICT'
+	| 'TOO_MANY_REQUESTS'
+	| 'INTERNAL_SERVER_ERROR';
+
+export const TRPC_CODE: Record<AppErrorCode, TrpcCode> = {
+	VALIDATION: 'BAD_REQUEST',
+	INVALID_CREDENTIALS: 'UNAUTHORIZED',
+	ACCOUNT_DISABLED: 'FORBIDDEN',
+	THROTTLED: 'TOO_MANY_REQUESTS',
+	LOCKED: 'TOO_MANY_REQUESTS',
+	TOTP_INVALID: 'UNAUTHORIZED',
+	TOTP_NOT_ENROLLED: 'BAD_REQUEST',
+	TOTP_ALREADY_ENROLLED: 'CONFLICT',
+	MFA_REQUIRED: 'FORBIDDEN',
+	UNAUTHORIZED: 'UNAUTHORIZED',
+	SESSION_EXPIRED: 'UNAUTHORIZED',
+	FORBIDDEN: 'FORBIDDEN',
+	NOT_FOUND: 'NOT_FOUND',
+	CONFLICT: 'CONFLICT',
+	SYNC_GAP: 'CONFLICT',
+	INTERNAL: 'INTERNAL_SERVER_ERROR'
+};
+
+/** tRPC codes that carry no AppError (thrown by tRPC itself) map back to one of ours. */
+export const APP_CODE_FOR_TRPC: Partial<Record<string, AppErrorCode>> = {
+	BAD_REQUEST: 'VALIDATION',
+	PARSE_ERROR: 'VALIDATION',
+	UNAUTHORIZED: 'UNAUTHORIZED',
+	FORBIDDEN: 'FORBIDDEN',
+	NOT_FOUND: 'NOT_FOUND',
+	CONFLICT: 'CONFLICT',
+	TOO_MANY_REQUESTS: 'THROTTLED',
+	METHOD_NOT_SUPPORTED: 'VALIDATION',
+	PAYLOAD_TOO_LARGE: 'VALIDATION'
+};
+
+export function messageKeyFor(code: AppErrorCode): string {
+	return `error_${code.toLowerCase()}`;
+}
+
+export class AppError extends Error {
+	readonly retryAfterSeconds?: number;
+	readonly params: Record<string, string | number>;
+	readonly fieldErrors?: Record<string, string[]>;
+
+	constructor(
+		readonly code: AppErrorCode,
+		opts: {
+			retryAfterSeconds?: number;
+			params?: Record<string, string | number>;
+			fieldErrors?: Record<string, string[]>;
+			detail?: string;
+		} = {}
+	) {
+		super(opts.detail ?? code);
+		this.name = 'AppError';
+		this.retryAfterSeconds = opts.retryAfterSeconds;
+		this.params = opts.params ?? {};
+		this.fieldErrors = opts.fieldErrors;
+	}
+}

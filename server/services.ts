@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './db/database';
+import type { DB } from './db/schema';
+import { createLimiters, type Limiters, type SignInPolicy } from './auth/limits';
+
+/** Everything a request handler needs that outlives the request. Created once per process. */
+export interface Services {
+	database: Database;
+	db: Kysely<DB>;
+	limiters: Limiters;
+}
+
+export function createServices(database: Database, opts: { signInPolicy?: SignInPolicy } = {}): Services {
+	return { database, db: database.db, limiters: createLimiters(database, opts.signInPolicy) };
+}

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema';
+import { AppError } from '../errors';
+import { nowIso } from '../util/ids';
+import { recordChanges } from './change-log';
+import { photoDto } from './entities';
+
+export const BLOB_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export const MAX_BLOB_BYTES = 20_000_000;
+
+/**
+ * Stores a photo or signature under its sha256. Idempotent: a resend of the same bytes is a no-op.
+ * Photos that were waiting for these bytes are announced to the crew as uploaded.
+ */
+export async function storeBlob(db: Kysely<DB>, sha256: string, contentType: string, bytes: Uint8Array): Promise<'stored' | 'exists'> {
+	if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AppError('VALIDATION', { fieldErrors: { sha256: ['sha256'] } });
+	if (!(BLOB_TYPES as readonly string[]).includes(contentType)) throw new AppError('VALIDATION', { fieldErrors: { contentType: [contentType] } });
+	if (bytes.byteLength === 0 || bytes.byteLength > MAX_BLOB_BYTES) throw new AppError('VALIDATION', { fieldErrors: { size: [String(bytes.byteLength)] } });
+	const actual = createHash('sha256').update(bytes).digest('hex');
+	if (actual !== sha256) throw new AppError('VALIDATION', { detail: 'the bytes do not match their sha256', fieldErrors: { sha256: ['mismatch'] } });
+	return db.transaction().execute(async (trx) => {
+		const existing = await trx.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst();
+		if (existing) return 'exists';
+		await trx.insertInto('blobs').values({ sha256, content_type: contentType, size: bytes.byteLength, data: bytes, created_at: nowIso() }).execute();
+		const waiting = await trx
+			.selectFrom('job_photos')
+			.innerJoin('jobs', 'jobs.id', 'job_photos.job_id')
+			.selectAll('job_photos')
+			.select('jobs.crew_id')
+			.where('job_photos.sha256', '=', sha256)
+			.execute();
+		await recordChanges(trx, waiting.map(({ crew_id, ...p }) => ({ entity: 'photo', id: p.id, op: 'put', crewId: crew_id, data: photoDto(p, true) })));
+		return 'stored';
+	});
+}
+
+/** Finished jobs whose photos or signatures have not all arrived: not complete on the server yet. */
+export function jobsAwaitingBlobs(db: Kysely<DB>) {
+	return db
+		.selectFrom('jobs')
+		.innerJoin('job_photos', 'job_photos.job_id', 'jobs.id')
+		.leftJoin('blobs', 'blobs.sha256', 'job_photos.sha256')
+		.select(['jobs.id', (eb) => eb.fn.countAll<number>().as('missing')])
+		.where('jobs.status', '=', 'done')
+		.where('blobs.sha256', 'is', null)
+		.groupBy('jobs.id')
+		.execute();
+}

@@ -1,0 +1,65 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB, SyncEntity } from '../db/schema';
+import { nowIso } from '../util/ids';
+
+export interface Change {
+	entity: SyncEntity;
+	id: string;
+	op: 'put' | 'del';
+	crewId?: string | null;
+	userId?: string | null;
+	data?: unknown;
+}
+
+/**
+ * Appends changes to the log the tablets pull from. Every writer of data a tablet holds (sync
+ * mutations, blob uploads, the planner's edits) goes through here, inside its own transaction.
+ * The counter row stays locked until that transaction commits, so numbers appear in commit order.
+ */
+export async function recordChanges(trx: Transaction<DB>, changes: Change[]): Promise<void> {
+	if (changes.length === 0) return;
+	const { value } = await trx
+		.updateTable('counters')
+		.set({ value: sql`value + ${changes.length}` })
+		.where('name', '=', 'change')
+		.returning('value')
+		.executeTakeFirstOrThrow();
+	const first = Number(value) - changes.length + 1;
+	const at = nowIso();
+	await trx
+		.insertInto('change_log')
+		.values(
+			changes.map((c, i) => ({
+				seq: first + i,
+				entity: c.entity,
+				entity_id: c.id,
+				op: c.op,
+				crew_id: c.crewId ?? null,
+				user_id: c.userId ?? null,
+				data: c.data === undefined ? null : JSON.stringify(c.data),
+				at
+			}))
+		)
+		.execute();
+}
+
+export async function currentSeq(db: Kysely<DB>): Promise<number> {
+	const row = await db.selectFrom('counters').select('value').where('name', '=', 'change').executeTakeFirstOrThrow();
+	return Number(row.value);
+}
+
+/** Changes after `cursor` for one fitter (their crew's and their own), oldest first. */
+export function changesSince(db: Kysely<DB>, cursor: number, scope: { crewId: string | null; userId: string }, limit: number) {
+	return db
+		.selectFrom('change_log')
+		.select(['seq', 'entity', 'entity_id', 'op', 'data'])
+		.where('seq', '>', cursor)
+		.where((eb) => {
+			const ors = [eb('user_id', '=', scope.userId)];
+			if (scope.crewId) ors.push(eb('crew_id', '=', scope.crewId));
+			return eb.or(ors);
+		})
+		.orderBy('seq')
+		.limit(limit)
+		.execute();
+}

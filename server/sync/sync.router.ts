@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { pullInput, pushInput } from '../../src/lib/domain/mutations';
+import { crewOfUser } from '../jobs/jobs.repository';
+import { fitterProcedure, router } from '../trpc/init';
+import type { Context } from '../trpc/context';
+import { pull, push, type SyncActor } from './sync.service';
+
+async function actor(ctx: Context & { auth: NonNullable<Context['auth']> }): Promise<SyncActor> {
+	return { userId: ctx.auth.user.id, crewId: await crewOfUser(ctx.services.db, ctx.auth.user.id), locale: ctx.locale };
+}
+
+export const syncRouter = router({
+	push: fitterProcedure
+		.input(pushInput.refine((p) => p.mutations.every((m, i, all) => i === 0 || m.id === all[i - 1]!.id + 1), {
+			message: 'sync_batch_order',
+			path: ['mutations']
+		}))
+		.mutation(async ({ ctx, input }) => push(ctx.services.db, await actor(ctx), input)),
+
+	pull: fitterProcedure.input(pullInput).query(async ({ ctx, input }) => pull(ctx.services.db, await actor(ctx), input.clientId, input.cursor)),
+
+	/** Which of these photos/signatures the server does not have yet. */
+	missingBlobs: fitterProcedure
+		.input(z.strictObject({ hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(500) }))
+		.query(async ({ ctx, input }) => {
+			if (input.hashes.length === 0) return { missing: [] };
+			const have = await ctx.services.db.selectFrom('blobs').select('sha256').where('sha256', 'in', input.hashes).execute();
+			const set = new Set(have.map((h) => h.sha256));
+			return { missing: input.hashes.filter((h) => !set.has(h)) };
+		})
+});

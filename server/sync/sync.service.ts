@@ -1,0 +1,215 @@
+import { PostgresAdapter, sql, type Insertable, type Kysely } from 'kysely';
+import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
+import { parseMutation, type MutationEnvelope, type MutationName, type PulledRejection, type PullResult, type PushInput, type PushResult, type SyncChange } from '../../src/lib/domain/mutations';
+import type { DB, Job, MutationLogTable } from '../db/schema';
+import { AppError } from '../errors';
+import { translate, type Locale } from '../i18n';
+import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
+import { nowIso } from '../util/ids';
+import { changesSince, currentSeq, recordChanges, type Change } from './change-log';
+import { jobDtos, noteDto, photoDto, readingDto, stockDto } from './entities';
+import { applyMutation, isDuplicateKey, RuleError } from './mutators';
+
+export interface SyncActor {
+	userId: string;
+	crewId: string | null;
+	locale: Locale;
+}
+
+const PULL_PAGE = 1000;
+
+const isPostgres = (db: Kysely<DB>) => db.getExecutor().adapter instanceof PostgresAdapter;
+/** How far back and ahead a fresh tablet is given its crew's jobs. */
+const SNAPSHOT_DAYS_BACK = 7;
+const SNAPSHOT_DAYS_AHEAD = 14;
+
+/** Reads the client's row (creating it on first contact) and checks it belongs to this user. */
+async function clientRow(db: Kysely<DB>, clientId: string, userId: string, lock: boolean) {
+	const at = nowIso();
+	await db
+		.insertInto('sync_clients')
+		.values({ client_id: clientId, user_id: userId, last_mutation_id: 0, created_at: at, updated_at: at })
+		.onConflict((oc) => oc.column('client_id').doNothing())
+		.execute();
+	let q = db.selectFrom('sync_clients').selectAll().where('client_id', '=', clientId);
+	// On PostgreSQL the row lock makes concurrent pushes of one device take turns; SQLite
+	// transactions are already serialised.
+	if (lock && isPostgres(db)) q = q.forUpdate();
+	const row = await q.executeTakeFirstOrThrow();
+	if (row.user_id !== userId) throw new AppError('FORBIDDEN', { detail: 'client belongs to another user' });
+	return { ...row, last_mutation_id: Number(row.last_mutation_id) };
+}
+
+function rejectionMessage(code: string, locale: Locale): string {
+	return translate(`reject_${code.toLowerCase()}`, {}, locale);
+}
+
+/**
+ * Applies a batch in order inside one transaction, each mutation under its own savepoint, and
+ * stores the client's lastMutationId in that same transaction. A crash before the commit loses
+ * the whole batch — the device still has it and resends it — and a commit can never apply a
+ * mutation twice. (One transaction per batch instead of per mutation: the bookkeeping, the change
+ * log and the jobs' new state are written once per batch; see the README's design notes.)
+ */
+export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): Promise<PushResult> {
+	const sorted = [...input.mutations].sort((a, b) => a.id - b.id);
+	const outcome = await db.transaction().execute(async (trx) => {
+		const client = await clientRow(trx, input.clientId, actor.userId, true);
+		let last = client.last_mutation_id;
+		let gap: { expected: number; got: number } | null = null;
+		const results: PushResult['results'] = [];
+		const changes: Change[] = [];
+		const log: Insertable<MutationLogTable>[] = [];
+		const jobs = new Map<string, Job | null>();
+		const receivedAt = nowIso();
+		const record = (m: MutationEnvelope, status: 'applied' | 'rejected', code: string | null) => {
+			log.push({
+				client_id: input.clientId, mutation_id: m.id, name: m.name.slice(0, 40), args: JSON.stringify(m.args ?? null).slice(0, 20_000),
+				user_id: actor.userId, status, reason_code: code, reason_message: code ? rejectionMessage(code, actor.locale) : null,
+				client_at: m.at, received_at: receivedAt
+			});
+			if (code) {
+				const reason = { code, message: rejectionMessage(code, actor.locale) };
+				results.push({ id: m.id, status, reason });
+				changes.push({
+					entity: 'rejection', id: `${input.clientId}:${m.id}`, op: 'put', userId: actor.userId,
+					data: { clientId: input.clientId, mutationId: m.id, name: m.name, args: m.args ?? null, reason, at: m.at }
+				});
+			} else {
+				results.push({ id: m.id, status });
+			}
+			last = m.id;
+		};
+		for (const m of sorted) {
+			if (m.id <= last) {
+				results.push({ id: m.id, status: 'skipped' });
+				continue;
+			}
+			if (m.id > last + 1) {
+				gap = { expected: last + 1, got: m.id };
+				break;
+			}
+			const parsed = parseMutation(m.name, m.args);
+			if (!parsed.success) {
+				record(m, 'rejected', 'VALIDATION');
+				continue;
+			}
+			await sql`savepoint mutation`.execute(trx);
+			try {
+				const ctx = { trx, jobs, userId: actor.userId, crewId: actor.crewId, clientId: input.clientId, mutationId: m.id, at: m.at };
+				changes.push(...(await applyMutation(ctx, m.name as MutationName, parsed.data as never)));
+				await sql`release savepoint mutation`.execute(trx);
+				record(m, 'applied', null);
+			} catch (e) {
+				if (!(e instanceof RuleError) && !isDuplicateKey(e)) throw e;
+				// Undo this mutation's own writes only; the batch goes on.
+				await sql`rollback to savepoint mutation`.execute(trx);
+				await sql`release savepoint mutation`.execute(trx);
+				record(m, 'rejected', e instanceof RuleError ? e.code : 'DUPLICATE');
+			}
+		}
+		if (log.length > 0) {
+			await trx.updateTable('sync_clients').set({ last_mutation_id: last, updated_at: receivedAt }).where('client_id', '=', input.clientId).execute();
+			for (let i = 0; i < log.length; i += 200) await trx.insertInto('mutation_log').values(log.slice(i, i + 200)).execute();
+			await recordChanges(trx, await withJobStates(trx, changes));
+		}
+		return { lastMutationId: last, results, gap };
+	});
+	// What came before the gap is committed; the device learns where the server stands.
+	if (outcome.gap) throw new AppError('SYNC_GAP', { params: outcome.gap });
+	return { lastMutationId: outcome.lastMutationId, results: outcome.results };
+}
+
+/** Jobs touched several times in a batch go out once, in their state after the batch. */
+async function withJobStates(db: Kysely<DB>, changes: Change[]): Promise<Change[]> {
+	const jobIds = [...new Set(changes.filter((c) => c.entity === 'job').map((c) => c.id))];
+	if (jobIds.length === 0) return changes;
+	const states = await jobDtos(db, jobIds);
+	const emitted = new Set<string>();
+	const out: Change[] = [];
+	for (const c of changes) {
+		if (c.entity !== 'job') out.push(c);
+		else if (!emitted.has(c.id)) {
+			emitted.add(c.id);
+			out.push({ ...c, data: states.get(c.id) });
+		}
+	}
+	return out;
+}
+
+/** Everything in a fitter's scope, for a tablet's first pull. */
+async function snapshot(db: Kysely<DB>, actor: SyncActor): Promise<SyncChange[]> {
+	const today = warsawDate();
+	const out: SyncChange[] = [];
+	if (actor.crewId) {
+		const jobs = await jobsWithPlace(db)
+			.where('jobs.crew_id', '=', actor.crewId)
+			.where('jobs.planned_date', '>=', addDaysToDate(today, -SNAPSHOT_DAYS_BACK))
+			.where('jobs.planned_date', '<=', addDaysToDate(today, SNAPSHOT_DAYS_AHEAD))
+			.orderBy('jobs.planned_date').orderBy('jobs.sequence').orderBy('jobs.id')
+			.execute();
+		for (const j of jobs) out.push({ entity: 'job', op: 'put', id: j.id, data: toJobDto(j) });
+		const ids = jobs.map((j) => j.id);
+		for (let i = 0; i < ids.length; i += 500) {
+			const chunk = ids.slice(i, i + 500);
+			const [notes, readings, photos] = await Promise.all([
+				db.selectFrom('job_notes').selectAll().where('job_id', 'in', chunk).orderBy('created_at').execute(),
+				db.selectFrom('readings').selectAll().where('job_id', 'in', chunk).orderBy('created_at').execute(),
+				db.selectFrom('job_photos').leftJoin('blobs', 'blobs.sha256', 'job_photos.sha256').selectAll('job_photos').select('blobs.sha256 as stored').where('job_id', 'in', chunk).execute()
+			]);
+			for (const n of notes) out.push({ entity: 'note', op: 'put', id: n.client_note_id, data: noteDto(n) });
+			for (const r of readings) out.push({ entity: 'reading', op: 'put', id: r.id, data: readingDto(r) });
+			for (const p of photos) out.push({ entity: 'photo', op: 'put', id: p.id, data: photoDto(p, p.stored !== null) });
+		}
+	}
+	const stock = await db
+		.selectFrom('meters')
+		.select(['id', 'serial', 'manufacturer', 'model'])
+		.where('holder_user_id', '=', actor.userId)
+		.where('state', '=', 'in_stock')
+		.orderBy('serial')
+		.execute();
+	for (const m of stock) out.push({ entity: 'stock', op: 'put', id: m.id, data: stockDto(m) });
+	return out;
+}
+
+/**
+ * Changes since the cursor, in the fitter's scope. The cursor is read before the changes, and
+ * numbers are visible only in commit order, so nothing below it can appear later.
+ */
+export async function pull(db: Kysely<DB>, actor: SyncActor, clientId: string, cursor: number | null): Promise<PullResult> {
+	const client = await clientRow(db, clientId, actor.userId, false);
+	if (cursor === null) {
+		const tx = isPostgres(db) ? db.transaction().setIsolationLevel('repeatable read') : db.transaction();
+		return tx.execute(async (trx) => {
+			const seq = await currentSeq(trx);
+			return { cursor: seq, lastMutationId: client.last_mutation_id, reset: true, changes: await snapshot(trx, actor), more: false, rejections: [] };
+		});
+	}
+	const upTo = await currentSeq(db);
+	const rows = (await changesSince(db, cursor, { crewId: actor.crewId, userId: actor.userId }, PULL_PAGE)).filter((r) => Number(r.seq) <= upTo);
+	const more = rows.length === PULL_PAGE;
+	const changes: SyncChange[] = [];
+	const rejections: PulledRejection[] = [];
+	for (const r of rows) {
+		const data = r.data ? (JSON.parse(r.data) as Record<string, unknown>) : undefined;
+		if (r.entity === 'rejection') {
+			if (data?.clientId === clientId) {
+				const { clientId: _own, ...rejection } = data;
+				rejections.push(rejection as PulledRejection);
+			}
+		} else {
+			changes.push({ entity: r.entity, op: r.op, id: r.entity_id, ...(data ? { data } : {}) });
+		}
+	}
+	return {
+		cursor: more ? Number(rows[rows.length - 1]!.seq) : Math.max(upTo, cursor),
+		lastMutationId: client.last_mutation_id,
+		reset: false,
+		changes,
+		more,
+		rejections
+	};
+}
+
+

@@ -1,0 +1,17 @@
+import { adminRouter } from '../admin/admin.router';
+import { authRouter } from '../auth/auth.router';
+import { fitterRouter } from '../jobs/jobs.router';
+import { planRouter } from '../plan/plan.router';
+import { syncRouter } from '../sync/sync.router';
+import { createCallerFactory, router } from './init';
+
+export const appRouter = router({
+	auth: authRouter,
+	fitter: fitterRouter,
+	plan: planRouter,
+	admin: adminRouter,
+	sync: syncRouter
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { building } from '$app/environment';
+import { paraglideMiddleware } from '$lib/paraglide/server.js';
+import { closeApp, getServices, initApp } from '$server/app';
+import { lookupSession, SESSION_COOKIE } from '$server/auth/sessions';
+import { log } from '$server/log';
+
+export const init: ServerInit = async () => {
+	if (building) return;
+	await initApp();
+	// adapter-node emits this after it stopped accepting and finished in-flight requests.
+	process.once('sveltekit:shutdown' as never, () => void closeApp());
+};
+
+/** Request id, session lookup, access log and the basic security headers. */
+const core: Handle = async ({ event, resolve }) => {
+	const started = performance.now();
+	event.locals.requestId = event.request.headers.get('x-request-id')?.slice(0, 64) || randomUUID();
+	event.locals.auth = null;
+	event.locals.sessionProblem = null;
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (token) {
+		const found = await lookupSession(getServices().db, token);
+		if (found.status === 'ok') event.locals.auth = { session: found.session, user: found.user };
+		else if (found.status !== 'none') event.locals.sessionProblem = found.status;
+	}
+	const response = await resolve(event);
+	response.headers.set('x-request-id', event.locals.requestId);
+	response.headers.set('x-content-type-options', 'nosniff');
+	response.headers.set('referrer-policy', 'same-origin');
+	response.headers.set('x-frame-options', 'DENY');
+	log.info(
+		{ reqId: event.locals.requestId, method: event.request.method, path: event.url.pathname, status: response.status, ms: Math.round(performance.now() - started) },
+		'request'
+	);
+	return response;
+};
+
+const i18n: Handle = ({ event, resolve }) =>
+	paraglideMiddleware(event.request, ({ request: localizedRequest, locale }) => {
+		event.request = localizedRequest;
+		return resolve(event, { transformPageChunk: ({ html }) => html.replace('%paraglide.lang%', locale) });
+	});
+
+export const handle = sequence(core, i18n);
+
+export const handleError: HandleServerError = ({ error, event, status }) => {
+	if (status !== 404) log.error({ reqId: event.locals.requestId, err: error, path: event.url.pathname }, 'unhandled error');
+	return { message: status === 404 ? 'Not found' : 'Internal error', requestId: event.locals.requestId };
+};

@@ -1,0 +1,137 @@
+/**
+ * Sync push throughput: a fitter's day (~40 jobs, ~400 mutations) and a 10,000-mutation backlog,
+ * through the server's push path (validation, per-mutation transaction, exactly-once bookkeeping,
+ * change log), next to bare inserts of the same rows, one transaction each, in the same run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import type { MutationEnvelope } from '../../../src/lib/domain/mutations';
+import { openDatabase, type Database } from '../../../server/db/database';
+import { migrateToLatest } from '../../../server/db/migrations';
+import { seedDemo } from '../../../server/demo/seed';
+import { crewOfUser } from '../../../server/jobs/jobs.repository';
+import { push } from '../../../server/sync/sync.service';
+import type { BenchRow } from '../report';
+
+/** ~10 mutations per job: start, 3 readings, 2 photos, 3 readings of the new meter, complete. */
+function dayOfWork(jobIds: string[], count: number, startId: number): MutationEnvelope[] {
+	const out: MutationEnvelope[] = [];
+	const at = new Date().toISOString();
+	let id = startId;
+	const sha = () => uuidv7().replace(/-/g, '').padEnd(64, '0').slice(0, 64);
+	for (let j = 0; out.length < count; j++) {
+		const jobId = jobIds[j % jobIds.length]!;
+		const steps: Array<[string, unknown]> = [
+			['job.start', { jobId }],
+			...['1.8.1', '1.8.2', '2.8.1'].map((register): [string, unknown] => ['reading.record', { readingId: uuidv7(), jobId, meterRole: 'old', register, value: '12345.678', unreadableReason: null, photoSha256: null }]),
+			['photo.attach', { photoId: uuidv7(), jobId, sha256: sha(), kind: 'display', contentType: 'image/jpeg', size: 180_000 }],
+			['photo.attach', { photoId: uuidv7(), jobId, sha256: sha(), kind: 'meter', contentType: 'image/jpeg', size: 200_000 }],
+			...['1.8.1', '1.8.2', '2.8.1'].map((register): [string, unknown] => ['reading.record', { readingId: uuidv7(), jobId, meterRole: 'new', register, value: '0.000', unreadableReason: null, photoSha256: null }]),
+			['job.note', { jobId, noteId: uuidv7(), text: 'Wymiana bez uwag.' }]
+		];
+		for (const [name, args] of steps) if (out.length < count) out.push({ id: id++, name, args, at });
+	}
+	return out;
+}
+
+async function pushAll(database: Database, actor: { userId: string; crewId: string | null }, mutations: MutationEnvelope[]): Promise<number> {
+	const clientId = uuidv7();
+	const started = performance.now();
+	for (let i = 0; i < mutations.length; i += 100) {
+		const batch = mutations.slice(i, i + 100).map((m, k) => ({ ...m, id: k + i + 1 }));
+		await push(database.db, { ...actor, locale: 'pl' }, { clientId, mutations: batch });
+	}
+	return mutations.length / ((performance.now() - started) / 1000);
+}
+
+/** The rows the same mutations write, inserted bare: one statement, one transaction each. */
+async function rawInserts(database: Database, userId: string, mutations: MutationEnvelope[]): Promise<number> {
+	const at = new Date().toISOString();
+	const rows = mutations.map((m) => {
+		const a = m.args as Record<string, string | number | null>;
+		switch (m.name) {
+			case 'reading.record':
+				return { sql: 'insert into readings (id, job_id, meter_role, register, value, unreadable_reason, photo_sha256, at, user_id, client_id, mutation_id, created_at) values ($1,$2,$3,$4,$5,null,null,$6,$7,$8,$9,$10)', params: [uuidv7(), a.jobId, a.meterRole, a.register, a.value, at, userId, 'raw', m.id, at] };
+			case 'photo.attach':
+				return { sql: 'insert into job_photos (id, job_id, sha256, kind, content_type, size, at, user_id, created_at) values ($1,$2,$3,$4,$5,$6,$7,$8,$9)', params: [uuidv7(), a.jobId, a.sha256, a.kind, a.contentType, a.size, at, userId, at] };
+			case 'job.note':
+				return { sql: 'insert into job_notes (id, client_note_id, job_id, user_id, text, at, created_at) values ($1,$2,$3,$4,$5,$6,$7)', params: [uuidv7(), a.noteId, a.jobId, userId, a.text, at, at] };
+			default:
+				return { sql: 'update jobs set status = $1, updated_at = $2 where id = $3', params: ['in_progress', at, a.jobId] };
+		}
+	});
+	const started = performance.now();
+	if (database.raw.kind === 'sqlite') {
+		const client = database.raw.client;
+		const statements = new Map<string, { run(params: unknown[]): unknown }>();
+		for (const r of rows) {
+			const text = r.sql.replace(/\$\d+/g, '?');
+			let st = statements.get(text);
+			if (!st) statements.set(text, (st = client.prepare(text)));
+			st.run(r.params);
+		}
+	} else {
+		const conn = await database.raw.client.connect();
+		try {
+			for (const r of rows) await conn.query(r.sql, r.params);
+		} finally {
+			conn.release();
+		}
+	}
+	return rows.length / ((performance.now() - started) / 1000);
+}
+
+async function onDatabase(kind: 'sqlite' | 'postgres'): Promise<BenchRow[]> {
+	let url: string;
+	let cleanup: () => Promise<void>;
+	if (kind === 'postgres') {
+		const base = process.env.TEST_DATABASE_URL!;
+		const schema = `bench_${Date.now().toString(36)}`;
+		const c = new pg.Client({ connectionString: base });
+		await c.connect();
+		await c.query(`create schema ${schema}`);
+		await c.end();
+		const u = new URL(base);
+		u.searchParams.set('options', `-c search_path=${schema}`);
+		url = u.toString();
+		cleanup = async () => {
+			const d = new pg.Client({ connectionString: base });
+			await d.connect();
+			await d.query(`drop schema ${schema} cascade`);
+			await d.end();
+		};
+	} else {
+		const dir = mkdtempSync(join(tmpdir(), 'wymiana-bench-'));
+		url = `file:${join(dir, 'bench.db')}`;
+		cleanup = async () => rmSync(dir, { recursive: true, force: true });
+	}
+	const database = openDatabase(url);
+	try {
+		await migrateToLatest(database.db, database.dialect);
+		await seedDemo(database.db);
+		const user = await database.db.selectFrom('users').select('id').where('login', '=', 'monter1').executeTakeFirstOrThrow();
+		const crewId = await crewOfUser(database.db, user.id);
+		const jobIds = (await database.db.selectFrom('jobs').select('id').where('crew_id', '=', crewId).orderBy('planned_date').orderBy('sequence').limit(40).execute()).map((j) => j.id);
+		const rows: BenchRow[] = [];
+		for (const [label, count] of [['a fitter’s day (400)', 400], ['backlog (10,000)', 10_000]] as const) {
+			const mutations = dayOfWork(jobIds, count, 1);
+			const raw = await rawInserts(database, user.id, mutations);
+			const synced = await pushAll(database, { userId: user.id, crewId }, mutations);
+			rows.push({ bench: `sync push [${kind}]`, case: label, value: synced, unit: 'mut/s', baseline: { label: kind === 'sqlite' ? 'raw better-sqlite3' : 'raw pg', value: raw }, goal: '≥ 0.30' });
+		}
+		return rows;
+	} finally {
+		await database.close();
+		await cleanup();
+	}
+}
+
+export async function run(): Promise<BenchRow[]> {
+	const rows = await onDatabase('sqlite');
+	if (process.env.TEST_DATABASE_URL) rows.push(...(await onDatabase('postgres')));
+	else process.stdout.write('sync bench: PostgreSQL skipped (set TEST_DATABASE_URL)\n');
+	return rows;
+}

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+
+async function freePort(): Promise<number> {
+	return new Promise((ok, fail) => {
+		const srv = createServer();
+		srv.once('error', fail);
+		srv.listen(0, '127.0.0.1', () => {
+			const { port } = srv.address() as { port: number };
+			srv.close(() => ok(port));
+		});
+	});
+}
+
+export interface RunningApp {
+	url: string;
+	/** The SQLite file the app writes (`DATABASE_URL=file:<path>`), for tests that check what was stored. */
+	databasePath: string;
+	output(): string;
+	stop(): Promise<void>;
+}
+
+/**
+ * Starts the app exactly as `npm start` does (server/start.ts: build check, migrate, demo seed,
+ * serve) on a free port with its own SQLite file, and waits until /healthz answers.
+ */
+export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+	const dir = mkdtempSync(join(tmpdir(), 'wymiana-e2e-'));
+	const port = await freePort();
+	const databasePath = join(dir, 'e2e.db');
+	let out = '';
+	const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/start.ts'], {
+		cwd: root,
+		env: { ...process.env, PORT: String(port), DATABASE_URL: `file:${databasePath}`, LOG_LEVEL: 'warn', ORIGIN: `http://localhost:${port}`, ...env },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	child.stdout!.on('data', (d) => (out += d));
+	child.stderr!.on('data', (d) => (out += d));
+	const url = `http://localhost:${port}`;
+	const deadline = Date.now() + 180_000;
+	for (;;) {
+		if (child.exitCode !== null) throw new Error(`the app exited (${child.exitCode}):\n${out}`);
+		try {
+			const res = await fetch(`${url}/healthz`);
+			if (res.ok) break;
+		} catch {
+			// not listening yet
+		}
+		if (Date.now() > deadline) throw new Error(`the app did not start in time:\n${out}`);
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	return {
+		url,
+		databasePath,
+		output: () => out,
+		async stop() {
+			if (child.exitCode === null) {
+				child.kill('SIGTERM');
+				await new Promise((r) => child.once('exit', r));
+			}
+			rmSync(dir, { recursive: true, force: true });
+		}
+	};
+}
