@@ -121,6 +121,25 @@ export interface JobsTable {
 	updated_at: string;
 	started_at: string | null;
 	completed_at: string | null;
+	/** The booked (or planned) in-home appointment slot. */
+	slot_id: string | null;
+	/** Given to the resident when they book; unique. */
+	booking_reference: string | null;
+	booked_at: string | null;
+}
+
+export interface AppointmentSlotsTable {
+	id: string;
+	building_id: string;
+	crew_id: string;
+	/** Warsaw calendar day, YYYY-MM-DD. */
+	date: string;
+	starts_at: string;
+	ends_at: string;
+	capacity: number;
+	published_at: string | null;
+	withdrawn_at: string | null;
+	created_at: string;
 }
 
 export interface SessionsTable {
@@ -264,6 +283,7 @@ export interface DB {
 	readings: ReadingsTable;
 	job_photos: JobPhotosTable;
 	sync_conflicts: SyncConflictsTable;
+	appointment_slots: AppointmentSlotsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -9,6 +9,7 @@ import {
 import type { DialectName } from '../database';
 import * as m0001 from './0001-core';
 import * as m0002 from './0002-sync';
+import * as m0003 from './0003-appointments';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -22,7 +23,8 @@ type PortableMigration = {
 /** Listed explicitly (not globbed from disk) so the bundled server carries them. */
 const migrations: Record<string, PortableMigration> = {
 	'0001-core': m0001,
-	'0002-sync': m0002
+	'0002-sync': m0002,
+	'0003-appointments': m0003
 };
 
 class StaticProvider implements MigrationProvider {
