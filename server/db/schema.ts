@@ -263,6 +263,69 @@ export interface SyncConflictsTable {
 	resolved_at: string | null;
 }
 
+export type CommissioningState = 'not_requested' | 'pending' | 'communicating' | 'failed' | 'escalated';
+
+export interface ExchangesTable {
+	job_id: string;
+	old_meter_serial: string | null;
+	old_meter_mismatch: number;
+	mismatch_reason: string | null;
+	mismatch_photo_sha256: string | null;
+	irregularity_suspected: number;
+	new_meter_serial: string | null;
+	new_meter_id: string | null;
+	new_meter_model: string | null;
+	not_in_stock_reason: string | null;
+	contactor_closed: number | null;
+	tariff_programmed: string | null;
+	wmbus_enabled: number | null;
+	wmbus_requested: number | null;
+	voltage_ok: number | null;
+	commissioning_state: CommissioningState;
+	commissioning_attempts: number;
+	commissioning_error: string | null;
+	commissioning_updated_at: string | null;
+	hes_request_id: string | null;
+	signature_kind: 'resident' | 'stairwell' | null;
+	signature_sha256: string | null;
+	protocol_sha256: string | null;
+	user_id: string;
+	created_at: string;
+	updated_at: string;
+}
+
+export interface OutagesTable {
+	id: string;
+	job_id: string;
+	off_at: string;
+	on_at: string | null;
+	overrun_reason: string | null;
+	user_id: string;
+	created_at: string;
+}
+
+export interface SealsTable {
+	id: string;
+	job_id: string;
+	meter_role: 'old' | 'new';
+	number: string | null;
+	state: 'intact' | 'broken' | 'missing' | 'applied';
+	photo_sha256: string | null;
+	user_id: string;
+	created_at: string;
+}
+
+export interface NoAccessVisitsTable {
+	id: string;
+	job_id: string;
+	attempt: number;
+	notice_left: number;
+	photo_sha256: string | null;
+	at: string;
+	user_id: string;
+	created_at: string;
+}
+
 export interface DB {
 	users: UsersTable;
 	workers: WorkersTable;
@@ -284,6 +347,10 @@ export interface DB {
 	job_photos: JobPhotosTable;
 	sync_conflicts: SyncConflictsTable;
 	appointment_slots: AppointmentSlotsTable;
+	exchanges: ExchangesTable;
+	outages: OutagesTable;
+	seals: SealsTable;
+	no_access_visits: NoAccessVisitsTable;
 }
 
 export type User = Selectable<UsersTable>;

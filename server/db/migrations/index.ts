@@ -10,6 +10,7 @@ import type { DialectName } from '../database';
 import * as m0001 from './0001-core';
 import * as m0002 from './0002-sync';
 import * as m0003 from './0003-appointments';
+import * as m0004 from './0004-exchange';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -24,7 +25,8 @@ type PortableMigration = {
 const migrations: Record<string, PortableMigration> = {
 	'0001-core': m0001,
 	'0002-sync': m0002,
-	'0003-appointments': m0003
+	'0003-appointments': m0003,
+	'0004-exchange': m0004
 };
 
 class StaticProvider implements MigrationProvider {
