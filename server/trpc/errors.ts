@@ -42,16 +42,17 @@ function issueMessage(issue: Issue, locale: Locale): string {
 }
 
 export function zodFieldErrors(error: ZodError, locale: Locale): Record<string, string[]> {
-	const out: Record<string, string[]> = {};
+	// No prototype: a client may name a field "__proto__" or "constructor".
+	const out: Record<string, string[]> = Object.create(null);
 	for (const issue of error.issues) {
 		const paths =
 			issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
 		for (const path of paths) {
 			const key = path.length ? path.map(String).join('.') : '_';
-			(out[key] ??= []).push(issueMessage(issue, locale));
+			(Object.hasOwn(out, key) ? out[key]! : (out[key] = [])).push(issueMessage(issue, locale));
 		}
 	}
-	return out;
+	return { ...out };
 }
 
 /** The stable, translated part of every error the API returns. */
