@@ -13,7 +13,29 @@ const config = {
 		paths: { relative: false },
 		// src/lib/pwa/register.ts registers the Workbox service worker itself, from the fitter app
 		// only (residents' phones never install it) and with a fitter-confirmed update.
-		serviceWorker: { register: false }
+		serviceWorker: { register: false },
+		// Hash mode: SvelteKit adds the hash of its own inline start-up script; no other inline
+		// script runs. wasm-unsafe-eval lets the scanner compile its WebAssembly decoder (nothing
+		// else: no eval). Inline styles stay allowed for Svelte's style attributes and transitions.
+		csp: {
+			mode: 'hash',
+			directives: {
+				'default-src': ['self'],
+				'script-src': ['self', 'wasm-unsafe-eval'],
+				'style-src': ['self', 'unsafe-inline'],
+				'img-src': ['self', 'data:', 'blob:'],
+				'font-src': ['self'],
+				'connect-src': ['self'],
+				'media-src': ['self', 'blob:', 'mediastream:'],
+				'worker-src': ['self', 'blob:'],
+				'frame-src': ['self', 'blob:'],
+				'manifest-src': ['self'],
+				'object-src': ['none'],
+				'base-uri': ['self'],
+				'form-action': ['self'],
+				'frame-ancestors': ['none']
+			}
+		}
 	}
 };
 

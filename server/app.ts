@@ -2,6 +2,7 @@ import { openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrations';
 import { DEMO_ACCOUNTS, hasDemoData, isDatabaseEmpty, seedDemo } from './demo/seed';
 import { log } from './log';
+import { purgeResidentPhones } from './ops/retention';
 import { createServices, type Services } from './services';
 
 /**
@@ -10,6 +11,9 @@ import { createServices, type Services } from './services';
  */
 let services: Services | undefined;
 let starting: Promise<Services> | undefined;
+let stopping = false;
+let retentionTimer: ReturnType<typeof setInterval> | undefined;
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
 
 export function initApp(): Promise<Services> {
 	return (starting ??= start());
@@ -25,7 +29,27 @@ async function start(): Promise<Services> {
 	}
 	if (process.env.WYMIANA_DEMO !== '0' && (await hasDemoData(database.db))) printDemoAccounts();
 	services = createServices(database);
+	const s = services;
+	const purge = () =>
+		purgeResidentPhones(s.db).then(
+			(n) => n > 0 && log.info({ purged: n }, 'resident phone numbers purged after their exchange'),
+			(err) => log.error({ err }, 'retention purge failed')
+		);
+	void purge();
+	retentionTimer = setInterval(purge, RETENTION_EVERY_MS);
+	retentionTimer.unref();
 	return services;
+}
+
+/** For /readyz: serving normally, or starting / draining (a load balancer then sends elsewhere). */
+export function readiness(): 'ready' | 'starting' | 'stopping' {
+	if (stopping) return 'stopping';
+	return services ? 'ready' : 'starting';
+}
+
+/** Called on SIGTERM/SIGINT before adapter-node finishes in-flight requests. */
+export function markStopping(): void {
+	stopping = true;
 }
 
 function printDemoAccounts() {
@@ -45,5 +69,7 @@ export async function closeApp(): Promise<void> {
 	const s = services;
 	services = undefined;
 	starting = undefined;
+	if (retentionTimer) clearInterval(retentionTimer);
 	await s?.database.close();
+	log.info('database closed; shutdown complete');
 }

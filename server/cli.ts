@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { Secret } from 'otpauth';
 import { generateBadgeNumber } from '../src/lib/domain/badge';
 import { hashPassword } from './auth/password';
-import { openDatabase, type Database } from './db/database';
+import { isPostgresUrl, openDatabase, sqlitePath, type Database } from './db/database';
+import { BackupError, backupSqlite, restoreSqlite } from './ops/backup';
+import { purgeResidentPhones } from './ops/retention';
 import { migrateToLatest } from './db/migrations';
 import type { Role } from './db/schema';
 import { DEMO_ACCOUNTS, DemoSeedError, seedDemo } from './demo/seed';
@@ -35,6 +37,11 @@ Commands:
       --last-name <name>    fitter only; defaults to the rest of --name
       --company <company>   fitter only, required: the employer printed on the badge
       --valid-until <date>  fitter only; badge expiry YYYY-MM-DD (default: one year from today)
+  backup --to <file>      SQLite only: a consistent online copy of the database (the server may keep running);
+                          for PostgreSQL use pg_dump (see the README, "Backups")
+  restore --from <file>   SQLite only, server STOPPED: checks the backup, keeps the current file as
+                          <db>.before-restore-<time>, puts the backup in its place
+  purge                   erase residents' phone numbers of exchanged meter points now (the server does it hourly)
   help                    this text
 
 The database comes from DATABASE_URL (postgres://… or file:path; default ./data/wymiana.db).`;
@@ -65,6 +72,21 @@ export async function runCli(argv: string[], io: CliIo = processIo(), env = proc
 				const input = parseCreateUser(rest);
 				return await withDatabase(env, (database) => createUser(database, input, io));
 			}
+			case 'backup': {
+				const to = fileOption(command, rest, 'to');
+				return await withDatabase(env, (database) => backupCommand(database, to, io));
+			}
+			case 'restore': {
+				const from = fileOption(command, rest, 'from');
+				return restoreCommand(env, from, io);
+			}
+			case 'purge':
+				noOptions(command, rest);
+				return await withDatabase(env, async (database) => {
+					await migrateToLatest(database.db, database.dialect);
+					io.out(`resident phone numbers erased: ${await purgeResidentPhones(database.db)}`);
+					return 0;
+				});
 			case 'help':
 			case '--help':
 			case '-h':
@@ -100,7 +122,44 @@ function noOptions(command: string, rest: string[]): void {
 	if (rest.length > 0) throw new UsageError(`${command} takes no options (got "${rest.join(' ')}")`);
 }
 
+function fileOption(command: string, rest: string[], name: 'to' | 'from'): string {
+	let parsed;
+	try {
+		parsed = parseArgs({ args: rest, options: { [name]: { type: 'string' } }, strict: true, allowPositionals: false });
+	} catch (e) {
+		throw new UsageError(`${command}: ${(e as Error).message}`);
+	}
+	const value = parsed.values[name];
+	if (typeof value !== 'string' || !value.trim()) throw new UsageError(`${command} needs --${name} <file>`);
+	return value;
+}
+
 // ---------------------------------------------------------------------------------------------
+
+async function backupCommand(database: Database, to: string, io: CliIo): Promise<number> {
+	try {
+		const started = performance.now();
+		const { bytes } = await backupSqlite(database, to);
+		io.out(`backup written to ${to} (${(bytes / 1024 / 1024).toFixed(1)} MiB in ${Math.round(performance.now() - started)} ms)`);
+		return 0;
+	} catch (e) {
+		if (e instanceof BackupError) throw new CommandError(e.message);
+		throw e;
+	}
+}
+
+function restoreCommand(env: NodeJS.ProcessEnv, from: string, io: CliIo): number {
+	if (isPostgresUrl(env.DATABASE_URL)) throw new CommandError('DATABASE_URL is PostgreSQL: restore with pg_restore/psql (see the README, "Backups")');
+	const path = sqlitePath(env.DATABASE_URL);
+	try {
+		const { previous } = restoreSqlite(from, path);
+		io.out(`restored ${from} to ${path}${previous ? `; the replaced database is kept as ${previous}` : ''}`);
+		return 0;
+	} catch (e) {
+		if (e instanceof BackupError) throw new CommandError(e.message);
+		throw e;
+	}
+}
 
 async function migrate(database: Database, io: CliIo): Promise<number> {
 	const { applied } = await migrateToLatest(database.db, database.dialect);

@@ -3,23 +3,33 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { building } from '$app/environment';
 import { paraglideMiddleware } from '$lib/paraglide/server.js';
-import { closeApp, getServices, initApp } from '$server/app';
+import { closeApp, getServices, initApp, markStopping } from '$server/app';
 import { lookupSession, SESSION_COOKIE } from '$server/auth/sessions';
 import { log } from '$server/log';
+import { isCrossSiteWrite, securityHeaders } from '$server/security-headers';
 
 export const init: ServerInit = async () => {
 	if (building) return;
 	await initApp();
 	// adapter-node emits this after it stopped accepting and finished in-flight requests.
 	process.once('sveltekit:shutdown' as never, () => void closeApp());
+	// Before adapter-node drains: /readyz answers 503 so a load balancer stops sending new work.
+	for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => { markStopping(); log.info({ signal }, 'shutting down: finishing requests in flight'); });
 };
 
-/** Request id, session lookup, access log and the basic security headers. */
+/** Request id, cross-site write check, session lookup, access log and the security headers. */
 const core: Handle = async ({ event, resolve }) => {
 	const started = performance.now();
 	event.locals.requestId = event.request.headers.get('x-request-id')?.slice(0, 64) || randomUUID();
 	event.locals.auth = null;
 	event.locals.sessionProblem = null;
+	if (isCrossSiteWrite(event.request, event.url)) {
+		log.warn({ reqId: event.locals.requestId, path: event.url.pathname, origin: event.request.headers.get('origin') }, 'cross-site write refused');
+		return new Response(JSON.stringify({ error: 'cross-site request refused' }), {
+			status: 403,
+			headers: { 'content-type': 'application/json', ...securityHeaders(event.url, new Headers()) }
+		});
+	}
 	const token = event.cookies.get(SESSION_COOKIE);
 	if (token) {
 		const found = await lookupSession(getServices().db, token);
@@ -28,9 +38,7 @@ const core: Handle = async ({ event, resolve }) => {
 	}
 	const response = await resolve(event);
 	response.headers.set('x-request-id', event.locals.requestId);
-	response.headers.set('x-content-type-options', 'nosniff');
-	response.headers.set('referrer-policy', 'same-origin');
-	response.headers.set('x-frame-options', 'DENY');
+	for (const [name, value] of Object.entries(securityHeaders(event.url, response.headers))) response.headers.set(name, value);
 	log.info(
 		{ reqId: event.locals.requestId, method: event.request.method, path: event.url.pathname, status: response.status, ms: Math.round(performance.now() - started) },
 		'request'

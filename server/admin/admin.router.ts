@@ -54,5 +54,42 @@ export const adminRouter = router({
 			});
 			return { ok: true as const };
 		})
+	}),
+
+	/** Signed-in devices and browsers, for revoking a lost tablet. */
+	sessions: router({
+		list: adminProcedure.input(z.strictObject({ userId: z.string().min(1).max(64).optional() }).optional()).query(async ({ ctx, input }) => {
+			let q = ctx.services.db
+				.selectFrom('sessions')
+				.innerJoin('users', 'users.id', 'sessions.user_id')
+				.select([
+					'sessions.id', 'sessions.kind', 'sessions.device_label', 'sessions.user_agent', 'sessions.created_at', 'sessions.last_seen_at',
+					'sessions.expires_at', 'users.id as user_id', 'users.login', 'users.display_name'
+				])
+				.where('sessions.revoked_at', 'is', null)
+				.where('sessions.expires_at', '>', nowIso())
+				.orderBy('sessions.last_seen_at', 'desc')
+				.limit(500);
+			if (input?.userId) q = q.where('sessions.user_id', '=', input.userId);
+			const rows = await q.execute();
+			return rows.map((r) => ({
+				id: r.id, kind: r.kind, deviceLabel: r.device_label, userAgent: r.user_agent, createdAt: r.created_at, lastSeenAt: r.last_seen_at,
+				expiresAt: r.expires_at, userId: r.user_id, login: r.login, displayName: r.display_name, current: r.id === ctx.auth.session.id
+			}));
+		}),
+
+		/**
+		 * Ends one session at its next request (a lost tablet). The device keeps its unsent changes
+		 * and is told why its sync is refused; it can export them or be signed in again.
+		 */
+		revoke: adminProcedure.input(z.strictObject({ sessionId: z.string().min(1).max(128) })).mutation(async ({ ctx, input }) => {
+			if (input.sessionId === ctx.auth.session.id) throw new AppError('FORBIDDEN', { detail: 'use sign-out for your own session' });
+			await ctx.services.db.transaction().execute(async (trx) => {
+				const res = await trx.updateTable('sessions').set({ revoked_at: nowIso() }).where('id', '=', input.sessionId).where('revoked_at', 'is', null).executeTakeFirst();
+				if (Number(res.numUpdatedRows) !== 1) throw new AppError('NOT_FOUND');
+				await audit(trx, actorOf(ctx), { action: 'session-revoked', entity: 'session', entityId: input.sessionId });
+			});
+			return { ok: true as const };
+		})
 	})
 });

@@ -51,6 +51,11 @@ export function isPostgresUrl(url: string | undefined): boolean {
  * Opens the database the deployment asks for: `DATABASE_URL=postgres://…` → PostgreSQL pool,
  * otherwise an SQLite file (`DATABASE_URL=file:path` or `./data/wymiana.db`).
  */
+/** The SQLite file a DATABASE_URL (unset, a path, or file:path) names. */
+export function sqlitePath(url: string | undefined): string {
+	return url?.startsWith('file:') ? url.slice('file:'.length) : url || DEFAULT_SQLITE_PATH;
+}
+
 export function openDatabase(url: string | undefined = process.env.DATABASE_URL): Database {
 	if (isPostgresUrl(url)) {
 		const pool = new pg.Pool({
@@ -67,7 +72,7 @@ export function openDatabase(url: string | undefined = process.env.DATABASE_URL)
 			close: () => db.destroy()
 		};
 	}
-	const path = url?.startsWith('file:') ? url.slice('file:'.length) : url || DEFAULT_SQLITE_PATH;
+	const path = sqlitePath(url);
 	if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
 	const client = new SQLite(path);
 	client.pragma('journal_mode = WAL');

@@ -4,6 +4,8 @@ import { AppError, TRPC_CODE } from '../errors';
 import { mfaRequiredFor } from '../auth/auth.service';
 import type { Context } from './context';
 import { errorData } from './errors';
+import { translate } from '../i18n';
+import { nulCharacterPaths } from '../../src/lib/domain/control-chars';
 
 /** Who may call a procedure; the authorisation matrix test reads it. */
 export type Access = 'public' | 'session' | 'fitter' | 'planner' | 'admin';
@@ -42,11 +44,26 @@ const appErrors = t.middleware(async ({ next }) => {
 	return result;
 });
 
-export const publicProcedure = t.procedure.use(appErrors).meta({ access: 'public' });
+/**
+ * NUL characters are refused before any procedure runs (PostgreSQL text cannot hold them). A sync
+ * push is the exception: there each mutation is judged on its own, so one poison mutation is
+ * rejected with its reason instead of blocking the whole queue (see parseMutation).
+ */
+const noNulCharacters = t.middleware(async ({ path, ctx, getRawInput, next }) => {
+	if (path === 'sync.push') return next();
+	const paths = nulCharacterPaths(await getRawInput());
+	if (paths.length > 0) {
+		const message = translate('field_control_character', {}, ctx.locale);
+		throw new AppError('VALIDATION', { fieldErrors: Object.fromEntries(paths.map((p) => [p.length ? p.join('.') : '_', [message]])) });
+	}
+	return next();
+});
+
+export const publicProcedure = t.procedure.use(appErrors).use(noNulCharacters).meta({ access: 'public' });
 
 /** Any signed-in user, even an office user who has not yet given the second factor. */
 export const sessionProcedure = publicProcedure.meta({ access: 'session' }).use(({ ctx, next }) => {
-	if (!ctx.auth) throw new AppError(ctx.sessionProblem === 'expired' ? 'SESSION_EXPIRED' : 'UNAUTHORIZED');
+	if (!ctx.auth) throw new AppError(ctx.sessionProblem === 'expired' ? 'SESSION_EXPIRED' : ctx.sessionProblem === 'revoked' ? 'SESSION_REVOKED' : 'UNAUTHORIZED');
 	return next({ ctx: { ...ctx, auth: ctx.auth } });
 });
 

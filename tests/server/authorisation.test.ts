@@ -23,6 +23,8 @@ const EXPECTED: Record<string, Access> = {
 	'admin.users.list': 'admin',
 	'admin.users.setDisabled': 'admin',
 	'admin.users.resetTotp': 'admin',
+	'admin.sessions.list': 'admin',
+	'admin.sessions.revoke': 'admin',
 	'sync.push': 'fitter',
 	'sync.pull': 'fitter',
 	'sync.missingBlobs': 'fitter'

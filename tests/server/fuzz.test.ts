@@ -116,4 +116,24 @@ describeEachDb('bad input to every procedure', (kind) => {
 		expect(problems.slice(0, 40)).toEqual([]);
 		expect(calls).toBeGreaterThan(Object.keys(procedures).length * 6);
 	}, 600_000);
+
+	it('rejects a pushed mutation holding a NUL character on its own, and applies the next one', async () => {
+		const api = (await callerFor('fitter')) as unknown as { sync: { push: (i: unknown) => Promise<{ lastMutationId: number; results: Array<{ id: number; status: string; reason?: { code: string; message: string } }> }> } };
+		const clientId = '0190a3b4-5c6d-7e8f-9a0b-1c2d3e4f5a6c';
+		const jobId = world.jobs.a[0]!;
+		const at = new Date().toISOString();
+		const res = await api.sync.push({
+			clientId,
+			mutations: [
+				{ id: 1, name: 'job.note', args: { jobId, noteId: 'n-nul', text: 'klatka\u0000zamknięta' }, at },
+				{ id: 2, name: 'job.note', args: { jobId, noteId: 'n-ok', text: 'klatka zamknięta' }, at }
+			]
+		});
+		expect(res.lastMutationId).toBe(2);
+		expect(res.results.map((r) => r.status)).toEqual(['rejected', 'applied']);
+		expect(res.results[0]!.reason?.message).toMatch(/nieprawidłowe dane/);
+		const notes = await tdb.db.selectFrom('job_notes').select('text').where('job_id', '=', jobId).execute();
+		expect(notes.map((n) => n.text)).toEqual(['klatka zamknięta']);
+	});
 });
+

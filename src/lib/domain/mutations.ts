@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nulCharacterPaths } from './control-chars';
 
 /**
  * The fitter's changes, as named mutations. The same schemas validate on the tablet (before a
@@ -102,5 +103,7 @@ export type PulledRejection = { mutationId: number; name: string; args?: unknown
 export function parseMutation(name: string, args: unknown) {
 	const schema = (mutationArgs as Record<string, z.ZodType | undefined>)[name];
 	if (!schema) return { success: false as const, error: new z.ZodError([{ code: 'custom', path: ['name'], message: 'mutation_unknown', input: name }]) };
+	const nul = nulCharacterPaths(args);
+	if (nul.length > 0) return { success: false as const, error: new z.ZodError(nul.map((path) => ({ code: 'custom' as const, path, message: 'field_control_character', input: args }))) };
 	return schema.safeParse(args);
 }

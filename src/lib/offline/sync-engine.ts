@@ -43,7 +43,7 @@ export interface SyncEngineOptions {
 	locks?: LockManager | null;
 }
 
-const AUTH_CODES = new Set(['UNAUTHORIZED', 'SESSION_EXPIRED']);
+const AUTH_CODES = new Set(['UNAUTHORIZED', 'SESSION_EXPIRED', 'SESSION_REVOKED']);
 const BLOB_QUERY_LIMIT = 500;
 
 type Listener = (snapshot: SyncSnapshot) => void;

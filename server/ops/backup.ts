@@ -1,0 +1,82 @@
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
+import type { Database } from '../db/database';
+import { migrationNames } from '../db/migrations';
+
+/**
+ * Backups of the embedded database. SQLite's online backup copies a consistent snapshot page by
+ * page while the server keeps serving (writers are not blocked for the whole copy). PostgreSQL is
+ * backed up with its own tools (pg_dump / pg_basebackup, see the README).
+ */
+export class BackupError extends Error {}
+
+export async function backupSqlite(database: Database, target: string): Promise<{ bytes: number; pages: number }> {
+	if (database.raw.kind !== 'sqlite') throw new BackupError('this database is PostgreSQL: use pg_dump (see the README, "Backups")');
+	if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new file name`);
+	const partial = `${target}.partial`;
+	rmSync(partial, { force: true });
+	const { totalPages } = await database.raw.client.backup(partial);
+	// Only a complete copy gets the real name: a backup interrupted half-way is never mistaken for one.
+	checkBackupFile(partial);
+	renameSync(partial, target);
+	const bytes = new SQLite(target, { readonly: true, fileMustExist: true });
+	try {
+		return { bytes: Number(bytes.pragma('page_count', { simple: true })) * Number(bytes.pragma('page_size', { simple: true })), pages: totalPages };
+	} finally {
+		bytes.close();
+	}
+}
+
+/** A readable, intact SQLite file with Wymiana's schema at a version this build knows. */
+export function checkBackupFile(path: string): { migrations: string[] } {
+	if (!existsSync(path)) throw new BackupError(`${path} does not exist`);
+	let file: SQLite.Database;
+	try {
+		file = new SQLite(path, { readonly: true, fileMustExist: true });
+	} catch (e) {
+		throw new BackupError(`${path} is not a SQLite database (${(e as Error).message})`);
+	}
+	try {
+		const integrity = file.pragma('integrity_check', { simple: true });
+		if (integrity !== 'ok') throw new BackupError(`${path} is damaged: ${String(integrity)}`);
+		const hasTable = file.prepare(`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`).get() as { n: number };
+		if (!hasTable.n) throw new BackupError(`${path} is not a Wymiana database (no migration table)`);
+		const applied = (file.prepare('select name from kysely_migration order by name').all() as Array<{ name: string }>).map((r) => r.name);
+		const unknown = applied.filter((m) => !migrationNames.includes(m));
+		if (unknown.length) throw new BackupError(`${path} comes from a newer version (migrations ${unknown.join(', ')}); restore it with that version`);
+		return { migrations: applied };
+	} catch (e) {
+		if (e instanceof BackupError) throw e;
+		throw new BackupError(`${path} could not be read: ${(e as Error).message}`);
+	} finally {
+		file.close();
+	}
+}
+
+/**
+ * Puts a backup in place of the database file. The server must be stopped (the caller checks
+ * nothing has the file open by taking an exclusive lock). The current file is kept beside it, so
+ * a restore can itself be undone.
+ */
+export function restoreSqlite(backup: string, databasePath: string, now = new Date()): { previous: string | null } {
+	checkBackupFile(backup);
+	let previous: string | null = null;
+	if (existsSync(databasePath)) {
+		const current = new SQLite(databasePath, { fileMustExist: true });
+		try {
+			current.pragma('busy_timeout = 0');
+			// Fails at once if a running server holds the database.
+			current.exec('begin exclusive; commit;');
+			current.pragma('wal_checkpoint(TRUNCATE)');
+		} catch {
+			throw new BackupError(`${databasePath} is in use: stop the server before restoring`);
+		} finally {
+			current.close();
+		}
+		previous = `${databasePath}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
+		renameSync(databasePath, previous);
+		for (const suffix of ['-wal', '-shm']) rmSync(databasePath + suffix, { force: true });
+	}
+	copyFileSync(backup, databasePath);
+	return { previous };
+}
