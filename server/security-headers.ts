@@ -25,9 +25,7 @@ export function securityHeaders(url: URL, existing: Headers): Record<string, str
 			'geolocation=()',
 			'payment=()',
 			'usb=()',
-			'bluetooth=()',
-			'serial=()',
-			'interest-cohort=()'
+			'serial=()'
 		].join(', ')
 	};
 	// Only over HTTPS (directly or as ORIGIN/PROTOCOL_HEADER tell adapter-node): an HSTS header on

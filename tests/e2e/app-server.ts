@@ -23,6 +23,10 @@ export interface RunningApp {
 	databasePath: string;
 	output(): string;
 	stop(): Promise<void>;
+	/** Sends a signal (SIGTERM: a deploy or an orchestrator stopping the instance). */
+	signal(signal: NodeJS.Signals): void;
+	/** Resolves with the exit code once the process has ended. */
+	exited: Promise<number | null>;
 }
 
 /**
@@ -41,6 +45,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
 	});
 	child.stdout!.on('data', (d) => (out += d));
 	child.stderr!.on('data', (d) => (out += d));
+	const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 	const url = `http://localhost:${port}`;
 	const deadline = Date.now() + 180_000;
 	for (;;) {
@@ -58,11 +63,11 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
 		url,
 		databasePath,
 		output: () => out,
+		signal: (signal) => void child.kill(signal),
+		exited,
 		async stop() {
-			if (child.exitCode === null) {
-				child.kill('SIGTERM');
-				await new Promise((r) => child.once('exit', r));
-			}
+			if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+			await exited;
 			rmSync(dir, { recursive: true, force: true });
 		}
 	};

@@ -354,6 +354,17 @@ describe('sync engine', () => {
 		expect((await mutate(db, 'job.start', { jobId: 'j1' })).id).toBe(6);
 	});
 
+	it('does not report a count until it has read the outbox, so "all sent" is never a guess', async () => {
+		const { db, server } = await setup();
+		await mutate(db, 'job.start', { jobId: 'j1' });
+		const engine = new SyncEngine(db, server, { locks: null });
+		const seen: SyncSnapshot[] = [];
+		engine.subscribe((s) => seen.push({ ...s }));
+		expect(seen[0]).toMatchObject({ loaded: false, pending: 0 });
+		await engine.refresh();
+		expect(seen.at(-1)).toMatchObject({ loaded: true, pending: 1 });
+	});
+
 	it('reports busy and sends nothing while another tab holds the sync lock', async () => {
 		const { db, server } = await setup();
 		const heldElsewhere = {

@@ -31,6 +31,8 @@ export interface SyncSnapshot {
 	uploadProgress: UploadProgress | null;
 	/** The session is gone: work continues offline, the queue waits for a new sign-in. */
 	authRequired: boolean;
+	/** false until the counts were first read from the database: until then "all sent" would be a guess. */
+	loaded: boolean;
 }
 
 /** synced · busy (another tab or call holds the lock) · offline (retry later) · signed_out · failed */
@@ -60,7 +62,8 @@ export class SyncEngine {
 		syncing: false,
 		rejected: [],
 		uploadProgress: null,
-		authRequired: false
+		authRequired: false,
+		loaded: false
 	};
 	private readonly listeners = new Set<Listener>();
 	private running: Promise<SyncOutcome> | null = null;
@@ -98,7 +101,7 @@ export class SyncEngine {
 				getMeta(this.db, 'lastSyncAt'),
 				getMeta(this.db, 'lastError')
 			]);
-			this.update({ pending, rejected, lastSyncAt, lastError });
+			this.update({ pending, rejected, lastSyncAt, lastError, loaded: true });
 		} catch {
 			// Storage refused (private mode, quota, a closed database): say so instead of throwing at callers.
 			this.update({ lastError: 'STORAGE' });

@@ -10,6 +10,7 @@ export class SyncStatus {
 	rejected = $state.raw<Rejection[]>([]);
 	uploadProgress = $state.raw<UploadProgress | null>(null);
 	authRequired = $state(false);
+	loaded = $state(false);
 
 	/** Follows the engine; returns the unsubscribe (use as an $effect cleanup or on sign-out). */
 	follow(engine: SyncEngine): () => void {
@@ -24,5 +25,6 @@ export class SyncStatus {
 		this.rejected = s.rejected;
 		this.uploadProgress = s.uploadProgress;
 		this.authRequired = s.authRequired;
+		this.loaded = s.loaded;
 	}
 }
