@@ -5,7 +5,7 @@ import { createTRPCClient, httpLink } from '@trpc/client';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '$server/trpc/router';
 import { openDatabase, type Database } from '$server/db/database';
 import { ensureClientId, openWymianaDb, type WymianaDb } from '$lib/offline/db';
@@ -14,7 +14,7 @@ import { SyncEngine } from '$lib/offline/sync-engine';
 import { trpcTransport } from '$lib/offline/transport';
 import { AppProcess, freePort } from '../support/app-process';
 import { startChaosProxy } from '../support/chaos-proxy';
-import { describeEachDb, postgresUrl } from './harness';
+import { dbKinds, postgresUrl, type TestDbKind } from './harness';
 
 /**
  * Fault injection: several simulated tablets (the real offline engine on fake IndexedDB) push
@@ -64,8 +64,18 @@ async function retry<T>(fn: () => Promise<T>): Promise<T> {
 	}
 }
 
-describeEachDb('sync under faults', (kind) => {
-	let app: AppProcess;
+/**
+ * One instance per database kind, and on PostgreSQL also two server processes behind one proxy
+ * that sends each request to either (as a load balancer would, with no session affinity): state
+ * lives in the database only, so nothing may be lost or doubled across instances either.
+ */
+const SCENARIOS: Array<{ kind: TestDbKind; instances: number }> = [
+	...dbKinds.map((kind) => ({ kind, instances: 1 })),
+	...(dbKinds.includes('postgres') ? [{ kind: 'postgres' as const, instances: 2 }] : [])
+];
+
+for (const { kind, instances } of SCENARIOS) describe(`sync under faults, ${instances} server instance${instances > 1 ? 's' : ''} [${kind}]`, () => {
+	let apps: AppProcess[];
 	let proxy: Awaited<ReturnType<typeof startChaosProxy>>;
 	let dir: string;
 	let databaseUrl: string;
@@ -85,14 +95,20 @@ describeEachDb('sync under faults', (kind) => {
 		} else {
 			databaseUrl = `file:${join(dir, 'fault.db')}`;
 		}
-		app = new AppProcess(await freePort(), { DATABASE_URL: databaseUrl });
-		await app.start();
-		proxy = await startChaosProxy(() => app.port, { dropRequest: 0.1, dropResponse: 0.1, seed: 20261122 });
+		apps = [];
+		for (let i = 0; i < instances; i++) {
+			const app = new AppProcess(await freePort(), { DATABASE_URL: databaseUrl });
+			// One at a time: the first migrates and seeds, the next finds the database ready.
+			await app.start();
+			apps.push(app);
+		}
+		let next = 0;
+		proxy = await startChaosProxy(() => apps[next++ % apps.length]!.port, { dropRequest: 0.1, dropResponse: 0.1, seed: 20261122 });
 	}, 120_000);
 
 	afterAll(async () => {
 		await proxy?.close();
-		await app?.stop();
+		for (const app of apps ?? []) await app.stop();
 		if (schema) {
 			const c = new pg.Client({ connectionString: postgresUrl });
 			await c.connect();
@@ -134,7 +150,9 @@ describeEachDb('sync under faults', (kind) => {
 					created++;
 					if (restartAt.length && created >= restartAt[0]!) {
 						restartAt.shift();
-						restarting = restarting.then(() => app.restart());
+						// Crash a different instance each time when there are several.
+						const victim = apps[restartAt.length % apps.length]!;
+						restarting = restarting.then(() => victim.restart());
 					}
 					if (i % CHUNK === 0) await d.engine.sync();
 				}
@@ -176,12 +194,12 @@ describeEachDb('sync under faults', (kind) => {
 			}
 			const s = proxy.stats;
 			process.stdout.write(
-				`[${kind}] lost=${lost} doubled=${doubled} outOfOrder=${outOfOrder} mutations=${total} devices=${devices.length} ` +
-					`restarts=${app.restarts} droppedRequests=${s.droppedRequests} droppedResponses=${s.droppedResponses} ` +
+				`[${kind}, ${instances} instance${instances > 1 ? 's' : ''}] lost=${lost} doubled=${doubled} outOfOrder=${outOfOrder} mutations=${total} devices=${devices.length} ` +
+					`restarts=${apps.reduce((n, a) => n + a.restarts, 0)} droppedRequests=${s.droppedRequests} droppedResponses=${s.droppedResponses} ` +
 					`refusedWhileDown=${s.upstreamDown} seconds=${seconds.toFixed(1)}\n`
 			);
 			expect({ lost, doubled, outOfOrder }).toEqual({ lost: 0, doubled: 0, outOfOrder: 0 });
-			expect(app.restarts).toBe(2);
+			expect(apps.reduce((n, a) => n + a.restarts, 0)).toBe(2);
 			expect(s.droppedRequests).toBeGreaterThan(0);
 			expect(s.droppedResponses).toBeGreaterThan(0);
 		} finally {
@@ -189,4 +207,24 @@ describeEachDb('sync under faults', (kind) => {
 			for (const d of devices) d.db.close();
 		}
 	}, 600_000);
+
+	if (instances > 1) {
+		it('shares the sign-in counters between instances: failures on one slow the login down on the other', async () => {
+			const attempt = async (port: number, password: string) => {
+				const res = await fetch(`http://127.0.0.1:${port}/api/trpc/auth.signIn`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify({ login: 'monter2', password, client: 'app' })
+				});
+				return ((await res.json()) as { error?: { data?: { appCode?: string } } }).error?.data?.appCode ?? 'OK';
+			};
+			// The free failures and the first one that starts the slow-down, spread over both instances…
+			const codes = [];
+			for (let i = 0; i < 4; i++) codes.push(await attempt(apps[i % 2]!.port, 'wrong password'));
+			expect(codes).toEqual(Array(4).fill('INVALID_CREDENTIALS'));
+			// …so the next try must wait on either instance, even with the right password.
+			expect(await attempt(apps[1]!.port, 'wrong password')).toBe('THROTTLED');
+			expect(await attempt(apps[0]!.port, 'monter-demo')).toBe('THROTTLED');
+		}, 60_000);
+	}
 });
