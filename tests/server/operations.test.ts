@@ -14,7 +14,8 @@ import { errorData } from '$server/trpc/errors';
 import { TRPCError } from '@trpc/server';
 import { runCli, type CliIo } from '$server/cli';
 import { createTestDatabase, describeEachDb, type TestDatabase } from './harness';
-import { outcome, seedWorld, TestClient } from './fixtures';
+import { outcome, PASSWORD, seedWorld, TestClient } from './fixtures';
+import { lookupSession, SESSION_COOKIE } from '$server/auth/sessions';
 
 describe('backup and restore of the embedded database', () => {
 	const dir = mkdtempSync(join(tmpdir(), 'wymiana-backup-'));
@@ -157,6 +158,18 @@ describeEachDb('retention and device sessions', (kind) => {
 		const logged = await tdb.db.selectFrom('audit_log').select('changes').where('action', '=', 'resident-phones-purged').execute();
 		expect(logged).toHaveLength(1);
 		expect(logged[0]!.changes).not.toContain('600');
+	});
+
+	it('issues a new session at sign-in and ends the one the browser came with (no session fixation)', async () => {
+		const client = await new TestClient(services).adoptSession(tdb.db, world.users.fitterB.id, { kind: 'device' });
+		const planted = client.jar.get(SESSION_COOKIE)!;
+		await (await client.api()).auth.signIn({ login: 'fitter-a', password: PASSWORD, client: 'app' });
+		const issued = client.jar.get(SESSION_COOKIE)!;
+		expect(issued).not.toBe(planted);
+		expect((await lookupSession(tdb.db, planted)).status).toBe('revoked');
+		const now = await lookupSession(tdb.db, issued);
+		expect(now.status === 'ok' && now.user.id).toBe(world.users.fitterA.id);
+		await (await client.api()).auth.signOut();
 	});
 
 	it('lets an admin revoke a lost tablet: its sync is then refused with the reason, other devices go on', async () => {
