@@ -131,12 +131,16 @@ function romanValue(s: string): number | null {
 	return total;
 }
 
+// One collator for all comparisons: String#localeCompare builds one per call, 30× slower.
+const collator = new Intl.Collator('pl', { numeric: true, sensitivity: 'base' });
+
 /** Natural order: "2" < "10", "II" < "IV" < "X", "3a" after "3". */
 export function naturalCompare(a: string, b: string): number {
+	if (a === b) return 0;
 	const ra = romanValue(a);
 	const rb = romanValue(b);
 	if (ra !== null && rb !== null) return ra - rb;
-	return a.localeCompare(b, 'pl', { numeric: true, sensitivity: 'base' }) || (a < b ? -1 : a > b ? 1 : 0);
+	return collator.compare(a, b) || (a < b ? -1 : 1);
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
