@@ -174,6 +174,11 @@ export function checkRecords(header: string[], records: string[][], firstRow = 2
 		const result = checkRecord(record, index, row);
 		if ('errors' in result) {
 			errors.push(...result.errors);
+			// A later copy of this PPE or serial is still a duplicate, even though this row is wrong.
+			const ppe = checkPpe((record[index.ppe!] ?? '').trim());
+			if (ppe.ok && !seenPpe.has(ppe.ppe)) seenPpe.set(ppe.ppe, row);
+			const serial = (record[index.meter_serial!] ?? '').trim().toUpperCase();
+			if (serial && !seenSerial.has(serial)) seenSerial.set(serial, row);
 			return;
 		}
 		const r = result.row;
