@@ -36,6 +36,16 @@ describe('planner console at 1440×900', () => {
 	const db = () => new Database(app.databasePath, { fileMustExist: true });
 	const shot = (name: string) => p.screenshot({ path: join(shots, `${name}-1440.png`) });
 
+	it('refuses the planner file endpoints without a planner session', async () => {
+		const notices = await fetch(`${app.url}/plan/api/notices/any`);
+		expect(notices.status).toBe(401);
+		const billing = await fetch(`${app.url}/plan/api/billing?date=2026-01-01&format=csv`);
+		expect(billing.status).toBe(401);
+		const upload = await fetch(`${app.url}/plan/api/import?mode=commit`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: readFileSync(SAMPLE) });
+		expect(upload.status).toBe(401);
+		expect(await upload.json()).toEqual({ appCode: 'UNAUTHORIZED' });
+	});
+
 	it('signs the planner in with an authenticator code', async () => {
 		await p.goto(`${app.url}/plan`);
 		await p.getByLabel('Login').fill('planista');
@@ -187,5 +197,18 @@ describe('planner console at 1440×900', () => {
 		await p.getByRole('tab', { name: /Niezgodne liczniki/ }).click();
 		await p.locator('tbody tr td.mono').first().waitFor();
 		await shot('planner-review');
+	});
+
+	it('speaks English when the planner switches the language', async () => {
+		await p.goto(`${app.url}/lang/en?back=/plan/import`);
+		await p.getByRole('heading', { name: 'Import meter points' }).waitFor();
+		await p.getByLabel('CSV file').setInputFiles(join(tmp, 'zly.csv'));
+		await p.getByRole('button', { name: 'Check the file' }).click();
+		await p.getByRole('heading', { name: /Errors in the file: 3/ }).waitFor();
+		expect(await p.locator('table.errors tbody tr').first().innerText()).toMatch(/Wrong PPE check digit/);
+		await shot('planner-import-errors-en');
+		await p.goto(`${app.url}/plan/schedule`);
+		await p.getByRole('heading', { name: 'Plan an estate' }).waitFor();
+		await shot('planner-schedule-en');
 	});
 });
