@@ -1,6 +1,8 @@
 /** Read models of the planner's views: per estate, per crew and day, per fitter. */
 import { sql, type Kysely } from 'kysely';
+import { warsawDate } from '../../src/lib/domain/time';
 import type { DB, JobStatus } from '../db/schema';
+import { naturalCompare } from '../schedule/engine';
 
 const STATUSES: Array<JobStatus | 'unplanned'> = ['unplanned', 'planned', 'in_progress', 'done', 'no_access', 'turned_back', 'cancelled'];
 type StatusCounts = Record<JobStatus | 'unplanned', number>;
@@ -73,7 +75,6 @@ export async function estateView(db: Kysely<DB>, f: { estateId: string; status?:
 		const inRange = (!f.from || (r.planned_date ?? '') >= f.from) && (!f.to || (r.planned_date !== null && r.planned_date <= f.to));
 		if ((!f.status || f.status === status) && inRange) s.matches = true;
 	}
-	const { naturalCompare } = await import('../schedule/engine');
 	return [...map.values()]
 		.filter((s) => s.matches)
 		.sort((a, b) => naturalCompare(a.street, b.street) || naturalCompare(a.number, b.number) || naturalCompare(a.stairwell, b.stairwell))
@@ -158,7 +159,6 @@ export async function fitterView(db: Kysely<DB>, f: { workerId: string; from: st
 		d.counts[r.status] += Number(r.n);
 		days.set(r.planned_date!, d);
 	}
-	const { warsawDate } = await import('../../src/lib/domain/time');
 	for (const e of done) {
 		if (!e.completed_at) continue;
 		const date = warsawDate(new Date(e.completed_at));

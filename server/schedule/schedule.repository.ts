@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import { ZONE } from '../../src/lib/domain/time';
 import type { DB, JobStatus } from '../db/schema';
 import type { CrewCalendar } from './calendar';
@@ -100,4 +100,16 @@ export async function loadEstatePoints(db: Kysely<DB>, estateIds: string[]): Pro
 		const j = latest.get(p.id);
 		return { ...p, job_id: j?.id ?? null, job_status: j?.status ?? null, job_attempt: j?.attempt ?? null };
 	});
+}
+
+/**
+ * Serialises planning writes on PostgreSQL: two planners committing plans (or moves) for the same
+ * crews or estates at once would both see the crews free and book them twice. The crews' and
+ * estates' rows are locked in id order (no deadlock) until the transaction ends. SQLite writes one
+ * transaction at a time anyway.
+ */
+export async function lockForPlanning(trx: Transaction<DB>, ids: { crewIds: string[]; estateIds?: string[] }): Promise<void> {
+	if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return;
+	if (ids.crewIds.length) await trx.selectFrom('crews').select('id').where('id', 'in', ids.crewIds).orderBy('id').forUpdate().execute();
+	if (ids.estateIds?.length) await trx.selectFrom('estates').select('id').where('id', 'in', ids.estateIds).orderBy('id').forUpdate().execute();
 }

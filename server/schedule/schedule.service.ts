@@ -15,7 +15,7 @@ import { jobDtos } from '../sync/entities';
 import { newId, nowIso } from '../util/ids';
 import { crewDayRefusal, holidaysBetween, toHhmm, toMinutes } from './calendar';
 import { DEFAULT_PARAMS, schedule, type BuildingInput, type ScheduleParams, type ScheduleResult, type UnplacedReason } from './engine';
-import { loadBusyUntil, loadCrewCalendars, loadEstatePoints, warsawMinutes, type PlanPoint } from './schedule.repository';
+import { loadBusyUntil, loadCrewCalendars, loadEstatePoints, lockForPlanning, warsawMinutes, type PlanPoint } from './schedule.repository';
 
 export interface PlanRequest {
 	estateIds: string[];
@@ -125,6 +125,7 @@ export async function commitPlan(
 ): Promise<PlanSummary> {
 	checkPeriod(req, locale);
 	return db.transaction().execute(async (trx) => {
+		await lockForPlanning(trx, { crewIds: req.crewIds, estateIds: req.estateIds });
 		const { input, points, crews, alreadyPlanned } = await buildInput(trx, req, today);
 		const result = schedule(input);
 		const summary = summarise(result, points, crews, alreadyPlanned);
@@ -193,6 +194,7 @@ async function placeOnCrewDay(
 	today: string,
 	locale: Locale
 ): Promise<{ start: number; end: number; sequence: number }> {
+	await lockForPlanning(trx, { crewIds: [target.crewId] });
 	const earliest = addDaysToDate(today, DEFAULT_PARAMS.minNoticeDays);
 	if (target.date < earliest) throw new AppError('PLAN_NOTICE_TOO_SHORT', { params: { earliest, days: DEFAULT_PARAMS.minNoticeDays } });
 	const crew = (await loadCrewCalendars(trx)).find((c) => c.id === target.crewId);

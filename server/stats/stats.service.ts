@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { warsawDate } from '../../src/lib/domain/time';
 import type { CommissioningState, DB } from '../db/schema';
+import { listEstates } from '../plan/views';
 
 /** Outage duration buckets, upper bounds in minutes (inclusive); the last is "more than 3 h". */
 export const OUTAGE_BUCKETS = [
@@ -33,7 +34,6 @@ export interface DashboardFilter {
 const dayOf = (iso: string) => warsawDate(new Date(iso));
 
 export async function dashboard(db: Kysely<DB>, f: DashboardFilter) {
-	const { listEstates } = await import('../plan/views');
 	const estates = (await listEstates(db)).filter((e) => !f.estateId || e.id === f.estateId);
 
 	let outageQuery = db

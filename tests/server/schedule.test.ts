@@ -7,6 +7,9 @@ import { DEFAULT_PARAMS } from '$server/schedule/engine';
 import { commitPlan, moveJob, moveStairwellBlock, previewPlan, type PlanRequest } from '$server/schedule/schedule.service';
 import { warsawMinutes } from '$server/schedule/schedule.repository';
 import { holidaysBetween } from '$server/schedule/calendar';
+import { importMeterPoints, parseCsv } from '$server/import/import.service';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createTestDatabase, describeEachDb, type TestDatabase } from './harness';
 
 const TODAY = warsawDate();
@@ -158,5 +161,18 @@ describeEachDb('planning an estate', (kind) => {
 		expect(preview.unplaced).toEqual([expect.objectContaining({ pointId: job.meter_point_id, reason: 'turn_back' })]);
 		await commitPlan(tdb.db, { ...request, expectedHash: preview.planHash }, TODAY, SYSTEM_ACTOR, 'pl');
 		expect((await tdb.db.selectFrom('jobs').select('status').where('id', '=', job.id).executeTakeFirstOrThrow()).status).toBe('turned_back');
+	});
+
+	it('books nobody twice when two planners commit the same plan at once', async () => {
+		const csv = readFileSync(resolve(import.meta.dirname, '../../static/samples/punkty-poboru-przyklad.csv'), 'utf8');
+		await importMeterPoints(tdb.db, await parseCsv(csv), { dryRun: false, fileName: 'sample.csv', actor: SYSTEM_ACTOR, locale: 'pl' });
+		const estate = (await tdb.db.selectFrom('estates').select('id').where('name', '=', 'Osiedle Słoneczne Wzgórze').executeTakeFirstOrThrow()).id;
+		const req = { ...request, estateIds: [estate] };
+		const preview = await previewPlan(tdb.db, req, TODAY, 'pl');
+		expect(preview.placed).toBe(200);
+		const results = await Promise.all([1, 2].map(() => code(commitPlan(tdb.db, { ...req, expectedHash: preview.planHash }, TODAY, SYSTEM_ACTOR, 'pl'))));
+		expect(results.sort()).toEqual(['OK', 'PLAN_CHANGED']);
+		const jobs = await tdb.db.selectFrom('jobs').innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id').innerJoin('buildings as b', 'b.id', 'mp.building_id').select('jobs.id').where('b.estate_id', '=', estate).execute();
+		expect(jobs).toHaveLength(200);
 	});
 });
