@@ -22,6 +22,8 @@ export interface StairwellNotice {
 	/** One visit per day the crew works this stairwell: Warsaw date and window (ISO instants). */
 	visits: Array<{ date: string; start: string; end: string; meters: number }>;
 	inHome: number;
+	/** Days with in-home appointments in this stairwell. */
+	inHomeDates: string[];
 }
 
 /** Stairwells of an estate with planned work, and their visits. */
@@ -41,9 +43,10 @@ export async function stairwellNotices(db: Kysely<DB>, estateId: string, only?: 
 	for (const r of rows) {
 		const key = `${r.building_id}|${r.stairwell}`;
 		let n = map.get(key);
-		if (!n) map.set(key, (n = { estate: r.estate, street: r.street, number: r.number, postcode: r.postcode, city: r.city, stairwell: r.stairwell, buildingId: r.building_id, visits: [], inHome: 0 }));
+		if (!n) map.set(key, (n = { estate: r.estate, street: r.street, number: r.number, postcode: r.postcode, city: r.city, stairwell: r.stairwell, buildingId: r.building_id, visits: [], inHome: 0, inHomeDates: [] }));
 		if (r.location === 'in_home') {
 			n.inHome++;
+			if (!n.inHomeDates.includes(r.planned_date!)) n.inHomeDates.push(r.planned_date!);
 			continue;
 		}
 		if (!r.window_start || !r.window_end) continue;
@@ -54,8 +57,8 @@ export async function stairwellNotices(db: Kysely<DB>, estateId: string, only?: 
 		v.meters++;
 	}
 	return [...map.values()]
-		.filter((n) => n.visits.length > 0)
-		.map((n) => ({ ...n, visits: n.visits.sort((a, b) => (a.date < b.date ? -1 : 1)) }))
+		.filter((n) => n.visits.length > 0 || n.inHome > 0)
+		.map((n) => ({ ...n, visits: n.visits.sort((a, b) => (a.date < b.date ? -1 : 1)), inHomeDates: n.inHomeDates.sort() }))
 		.sort((a, b) => naturalCompare(a.street, b.street) || naturalCompare(a.number, b.number) || naturalCompare(a.stairwell, b.stairwell));
 }
 
@@ -82,7 +85,9 @@ export async function noticesPdf(notices: StairwellNotice[], opts: { verifyUrl: 
 		pdf.rule(6);
 		pdf.text(t('plan_notice_when'), { size: 13, bold: true, gap: 2 });
 		for (const v of n.visits) pdf.text(`${dayPl(v.date)}, ${t('plan_notice_window', { start: timePl(v.start), end: timePl(v.end) })}`, { size: 18, bold: true, gap: 2 });
-		pdf.text(t('plan_notice_meters', { count: n.visits.reduce((s, v) => s + v.meters, 0) }), { size: 11, gap: 8 });
+		// A stairwell with meters only inside flats: the days of the appointments, booked by residents.
+		if (n.visits.length === 0) for (const d of n.inHomeDates) pdf.text(dayPl(d), { size: 18, bold: true, gap: 2 });
+		if (n.visits.length) pdf.text(t('plan_notice_meters', { count: n.visits.reduce((s, v) => s + v.meters, 0) }), { size: 11, gap: 8 });
 		pdf.text(t('plan_notice_power_off'), { size: 12, gap: 6 });
 		if (n.inHome > 0) pdf.text(t('plan_notice_in_home', { count: n.inHome }), { size: 12, gap: 6 });
 		pdf.rule(6);

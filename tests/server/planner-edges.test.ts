@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -5,6 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '$server/cli';
 import type { Session, User } from '$server/db/schema';
 import { plannerRefusal } from '$server/plan/http-access';
+import { noticesPdf, stairwellNotices } from '$server/notices/notices.service';
+import { createTestDatabase, describeEachDb, type TestDatabase } from './harness';
+import { seedWorld } from './fixtures';
 
 const SAMPLE = resolve(import.meta.dirname, '../../static/samples/punkty-poboru-przyklad.csv');
 
@@ -56,5 +60,38 @@ describe('planner file endpoints: who may download and upload', () => {
 		expect(plannerRefusal({ user: user('planner', 0), session: session(1) }, null)).toEqual({ status: 403, code: 'MFA_REQUIRED' });
 		expect(plannerRefusal({ user: user('planner', 1), session: session(1) }, null)).toBeNull();
 		expect(plannerRefusal({ user: user('admin', 1), session: session(1) }, null)).toBeNull();
+	});
+});
+
+describeEachDb('stairwell notices', (kind) => {
+	let tdb: TestDatabase;
+	afterAll(() => tdb?.destroy());
+
+	it('prints one page per stairwell with its date and window, the QR code and the warnings; in-home-only stairwells get their appointment days', async () => {
+		tdb = await createTestDatabase(kind);
+		const world = await seedWorld(tdb.db);
+		const at = new Date().toISOString();
+		// Crew A's stairwell I: a cabinet block on 2 March 2026, 10:00–12:00 Warsaw (09:00–11:00 UTC).
+		await tdb.db.updateTable('jobs').set({ planned_date: '2026-03-02', window_start: '2026-03-02T09:00:00.000Z', window_end: '2026-03-02T11:00:00.000Z' }).where('id', 'in', world.jobs.a).execute();
+		// Crew B's stairwell II: meters inside flats only, appointments on 3 March.
+		const bPoints = await tdb.db.selectFrom('jobs').select('meter_point_id').where('id', 'in', world.jobs.b).execute();
+		await tdb.db.updateTable('meter_points').set({ location: 'in_home', updated_at: at }).where('id', 'in', bPoints.map((p) => p.meter_point_id)).execute();
+		await tdb.db.updateTable('jobs').set({ planned_date: '2026-03-03', window_start: '2026-03-03T07:00:00.000Z', window_end: '2026-03-03T08:00:00.000Z' }).where('id', 'in', world.jobs.b).execute();
+		const notices = await stairwellNotices(tdb.db, world.estate);
+		expect(notices.map((n) => [n.stairwell, n.visits.length, n.inHome])).toEqual([['I', 1, 0], ['II', 0, 3]]);
+		const pdf = await noticesPdf(notices, { verifyUrl: 'https://wymiana.example/verify', hotline: '800 000 000', title: 'Test' });
+		const dir = mkdtempSync(join(tmpdir(), 'wymiana-notice-'));
+		writeFileSync(join(dir, 'n.pdf'), pdf);
+		const text = execFileSync('pdftotext', ['-layout', join(dir, 'n.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+		const images = execFileSync('pdfimages', ['-list', join(dir, 'n.pdf')], { encoding: 'utf8' });
+		rmSync(dir, { recursive: true, force: true });
+		expect(text).toContain('Testowa 1, klatka I');
+		expect(text).toContain('poniedziałek, 2 marca 2026, w godzinach 10:00–12:00');
+		expect(text).toContain('około 15 minut');
+		expect(text).toContain('nigdy nie pobiera opłat i nigdy nie prosi o dane osobowe');
+		expect(text).toContain('https://wymiana.example/verify');
+		expect(text).toContain('Bezpłatna infolinia: 800 000 000');
+		expect(text).toContain('wtorek, 3 marca 2026');
+		expect(images.trim().split('\n').length - 2).toBe(2);
 	});
 });
