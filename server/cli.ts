@@ -4,6 +4,8 @@
  * Imports are relative (not `$server`): this runs under plain tsx, outside SvelteKit's aliases.
  */
 import { getRandomValues, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Secret } from 'otpauth';
@@ -15,6 +17,7 @@ import { purgeResidentPhones } from './ops/retention';
 import { migrateToLatest } from './db/migrations';
 import type { Role } from './db/schema';
 import { DEMO_ACCOUNTS, DemoSeedError, seedDemo } from './demo/seed';
+import { importMeterPoints, parseCsv } from './import/import.service';
 import { addDaysToDate, warsawDate } from '../src/lib/domain/time';
 import { newId, nowIso } from './util/ids';
 
@@ -42,6 +45,8 @@ Commands:
   restore --from <file>   SQLite only, server STOPPED: checks the backup, keeps the current file as
                           <db>.before-restore-<time>, puts the backup in its place
   purge                   erase residents' phone numbers of exchanged meter points now (the server does it hourly)
+  import <csv>            import meter points from a CSV file (columns: see README, "Planner console")
+      --dry-run             only check the file and print the report; store nothing
   help                    this text
 
 The database comes from DATABASE_URL (postgres://… or file:path; default ./data/wymiana.db).`;
@@ -87,6 +92,10 @@ export async function runCli(argv: string[], io: CliIo = processIo(), env = proc
 					io.out(`resident phone numbers erased: ${await purgeResidentPhones(database.db)}`);
 					return 0;
 				});
+			case 'import': {
+				const input = parseImport(rest);
+				return await withDatabase(env, (database) => importCommand(database, input, io));
+			}
 			case 'help':
 			case '--help':
 			case '-h':
@@ -200,6 +209,34 @@ export function formatDemoAccounts(): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+function parseImport(args: string[]): { file: string; dryRun: boolean } {
+	let parsed;
+	try {
+		parsed = parseArgs({ args, strict: true, allowPositionals: true, options: { 'dry-run': { type: 'boolean' } } });
+	} catch (error) {
+		throw new UsageError(`import: ${error instanceof Error ? error.message : String(error)}`);
+	}
+	if (parsed.positionals.length !== 1) throw new UsageError('import takes exactly one CSV file');
+	return { file: parsed.positionals[0]!, dryRun: parsed.values['dry-run'] === true };
+}
+
+/** The same checks and all-or-nothing commit as the planner console's import. */
+async function importCommand(database: Database, input: { file: string; dryRun: boolean }, io: CliIo): Promise<number> {
+	if (!existsSync(input.file)) throw new CommandError(`no such file: ${input.file}`);
+	await migrateToLatest(database.db, database.dialect);
+	const csv = await parseCsv(createReadStream(input.file, { encoding: 'utf8' }));
+	const report = await importMeterPoints(database.db, csv, { dryRun: input.dryRun, fileName: basename(input.file), actor: { userId: null, sessionKind: null, device: 'cli', ip: null }, locale: 'pl' });
+	for (const e of report.errors) io.err(`row ${e.row}${e.columnLabel ? `, ${e.columnLabel}` : ''}: ${e.message}${e.value ? ` ("${e.value}")` : ''}`);
+	if (report.errorCount > report.errors.length) io.err(`… and ${report.errorCount - report.errors.length} more errors`);
+	if (report.errorCount > 0) {
+		io.err(`${report.errorCount} error(s) in ${report.rows} rows: nothing was imported`);
+		return 1;
+	}
+	for (const u of report.updated) io.out(`row ${u.row}: ${u.ppe} updated (${u.fields.join(', ')})`);
+	io.out(`${input.dryRun ? 'checked (dry run, nothing stored)' : 'imported'}: ${report.rows} rows — ${report.added} added, ${report.updatedCount} updated, ${report.unchanged} unchanged; ${report.newBuildings} new buildings${report.newEstates.length ? `, new estates: ${report.newEstates.join(', ')}` : ''} (${report.ms} ms)`);
+	return 0;
+}
 
 interface CreateUserInput {
 	login: string;

@@ -2,7 +2,7 @@
  * Table types for Kysely. Portable across SQLite and PostgreSQL:
  * ids are uuid v7 text, timestamps ISO-8601 UTC text, dates `YYYY-MM-DD` text, booleans 0/1 integers.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Role = 'fitter' | 'planner' | 'admin';
 export type BadgeStatus = 'active' | 'suspended' | 'revoked';
@@ -58,6 +58,33 @@ export interface BlobsTable {
 export interface CrewsTable {
 	id: string;
 	name: string;
+	created_at: string;
+	/** ISO weekdays worked, comma-separated ('1,2,3,4,5'). */
+	work_days: Generated<string>;
+	/** Warsaw wall-clock 'HH:MM'. */
+	work_start: Generated<string>;
+	work_end: Generated<string>;
+}
+
+export type AbsenceReason = 'leave' | 'sick' | 'training' | 'other';
+
+export interface AbsencesTable {
+	id: string;
+	worker_id: string;
+	from_date: string;
+	to_date: string;
+	reason: AbsenceReason;
+	created_at: string;
+}
+
+export interface ImportRunsTable {
+	id: string;
+	file_name: string;
+	user_id: string | null;
+	rows: number;
+	added: number;
+	updated: number;
+	unchanged: number;
 	created_at: string;
 }
 
@@ -351,6 +378,8 @@ export interface DB {
 	outages: OutagesTable;
 	seals: SealsTable;
 	no_access_visits: NoAccessVisitsTable;
+	absences: AbsencesTable;
+	import_runs: ImportRunsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -5,10 +5,19 @@ import type { JobStatus } from '../db/schema';
 import { AppError } from '../errors';
 import { findJob, toJobDto } from '../jobs/jobs.repository';
 import { plannerProcedure, router } from '../trpc/init';
+import { crewsRouter } from '../calendar/crews.router';
+import { scheduleRouter } from '../schedule/schedule.router';
+import { statsRouter } from '../stats/stats.router';
+import { viewsRouter } from './views.router';
 
 const STATUSES: JobStatus[] = ['planned', 'in_progress', 'done', 'no_access', 'turned_back', 'cancelled'];
 
 export const planRouter = router({
+	crews: crewsRouter,
+	schedule: scheduleRouter,
+	views: viewsRouter,
+	stats: statsRouter,
+
 	/** The planner's home: what there is to exchange and what is planned for the next two weeks. */
 	overview: plannerProcedure.query(async ({ ctx }) => {
 		const db = ctx.services.db;

@@ -1,0 +1,195 @@
+/**
+ * The meter-point CSV: its columns and the checks every row must pass before anything is stored.
+ * Pure (no database): the checks against stored data live in import.service.ts.
+ */
+import { checkPpe } from '../../src/lib/domain/ppe';
+import { isTariffGroup, type TariffGroup } from '../../src/lib/domain/tariff';
+import type { MeterLocation } from '../db/schema';
+
+/** Canonical column → the header names accepted for it (Polish first; case and spaces ignored). */
+export const COLUMNS = {
+	ppe: ['ppe', 'kod_ppe'],
+	meter_serial: ['numer_licznika', 'meter_serial'],
+	manufacturer: ['producent', 'manufacturer'],
+	model: ['model'],
+	street: ['ulica', 'street'],
+	number: ['numer_budynku', 'number'],
+	postcode: ['kod_pocztowy', 'postcode'],
+	city: ['miejscowosc', 'miejscowość', 'city'],
+	estate: ['osiedle', 'estate'],
+	stairwell: ['klatka', 'stairwell'],
+	flat: ['lokal', 'flat'],
+	location: ['lokalizacja', 'location'],
+	tariff_group: ['grupa_taryfowa', 'tariff_group'],
+	prosumer: ['prosument', 'prosumer'],
+	resident_phone: ['telefon', 'resident_phone']
+} as const;
+
+export type Column = keyof typeof COLUMNS;
+export const COLUMN_NAMES = Object.keys(COLUMNS) as Column[];
+const OPTIONAL: ReadonlySet<Column> = new Set(['flat', 'prosumer', 'resident_phone']);
+
+/** One problem of one row; `row` counts as a spreadsheet does (the header is row 1). */
+export interface RowError {
+	row: number;
+	column: Column | null;
+	/** i18n key (planner messages) of the reason. */
+	code: string;
+	params?: Record<string, string | number>;
+	value?: string;
+}
+
+export interface MeterPointRow {
+	row: number;
+	ppe: string;
+	meter_serial: string;
+	manufacturer: string;
+	model: string;
+	street: string;
+	number: string;
+	postcode: string;
+	city: string;
+	estate: string;
+	stairwell: string;
+	flat: string | null;
+	location: MeterLocation;
+	tariff_group: TariffGroup;
+	prosumer: 0 | 1;
+	resident_phone: string | null;
+}
+
+const MAX_LENGTH: Record<Column, number> = {
+	ppe: 24, meter_serial: 20, manufacturer: 60, model: 60, street: 120, number: 12, postcode: 6, city: 60,
+	estate: 120, stairwell: 12, flat: 12, location: 20, tariff_group: 6, prosumer: 5, resident_phone: 20
+};
+
+const LOCATIONS: Record<string, MeterLocation> = {
+	klatka: 'stairwell', stairwell: 'stairwell',
+	mieszkanie: 'in_home', 'in-home': 'in_home', in_home: 'in_home'
+};
+const YES = new Set(['tak', 'yes', '1', 'true', 't', 'y']);
+const NO = new Set(['nie', 'no', '0', 'false', 'n', '']);
+const SERIAL = /^[A-Za-z0-9][A-Za-z0-9-]{3,19}$/;
+const POSTCODE = /^\d{2}-\d{3}$/;
+const PHONE = /^\+?[0-9][0-9 -]{7,17}[0-9]$/;
+
+const normaliseHeader = (h: string) => h.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+
+/** Which input column holds each canonical column; the missing required ones are reported. */
+export function mapHeader(header: string[]): { index: Partial<Record<Column, number>>; labels: Partial<Record<Column, string>>; missing: Column[] } {
+	const normalised = header.map(normaliseHeader);
+	const index: Partial<Record<Column, number>> = {};
+	const labels: Partial<Record<Column, string>> = {};
+	for (const column of COLUMN_NAMES) {
+		const i = normalised.findIndex((h) => (COLUMNS[column] as readonly string[]).includes(h));
+		if (i >= 0) {
+			index[column] = i;
+			labels[column] = header[i]!.replace(/^\uFEFF/, '').trim();
+		}
+	}
+	const missing = COLUMN_NAMES.filter((c) => index[c] === undefined && !OPTIONAL.has(c));
+	return { index, labels, missing };
+}
+
+/**
+ * Checks one record. Returns the clean row or every problem found in it (not just the first),
+ * so a planner fixes a file in one pass.
+ */
+export function checkRecord(record: string[], index: Partial<Record<Column, number>>, row: number): { row: MeterPointRow } | { errors: RowError[] } {
+	const errors: RowError[] = [];
+	const raw = (c: Column) => (index[c] === undefined ? '' : (record[index[c]!] ?? '').trim());
+	const fail = (column: Column | null, code: string, params?: Record<string, string | number>) =>
+		errors.push({ row, column, code, ...(params ? { params } : {}), ...(column ? { value: raw(column).slice(0, 40) } : {}) });
+
+	for (const column of COLUMN_NAMES) {
+		const value = raw(column);
+		if (!value && !OPTIONAL.has(column)) fail(column, 'plan_import_err_required');
+		else if (value.length > MAX_LENGTH[column]) fail(column, 'plan_import_err_too_long', { max: MAX_LENGTH[column] });
+	}
+	const has = (c: Column) => raw(c) !== '' && raw(c).length <= MAX_LENGTH[c];
+
+	let ppe = '';
+	if (has('ppe')) {
+		const result = checkPpe(raw('ppe'));
+		if (result.ok) ppe = result.ppe;
+		else fail('ppe', `plan_import_err_ppe_${result.problem}`);
+	}
+	if (has('meter_serial') && !SERIAL.test(raw('meter_serial'))) fail('meter_serial', 'plan_import_err_serial_format');
+	if (has('postcode') && !POSTCODE.test(raw('postcode'))) fail('postcode', 'plan_import_err_postcode_format');
+	const location = LOCATIONS[raw('location').toLowerCase()];
+	if (has('location') && !location) fail('location', 'plan_import_err_location');
+	const tariff = raw('tariff_group');
+	const tariffGroup = [tariff, tariff.toUpperCase(), tariff.toUpperCase().replace(/W$/, 'w').replace(/A$/, 'a').replace(/B$/, 'b')].find(isTariffGroup);
+	if (has('tariff_group') && !tariffGroup) fail('tariff_group', 'plan_import_err_tariff');
+	const prosumerRaw = raw('prosumer').toLowerCase();
+	const prosumer = YES.has(prosumerRaw) ? 1 : NO.has(prosumerRaw) ? 0 : null;
+	if (prosumer === null) fail('prosumer', 'plan_import_err_prosumer');
+	const phone = raw('resident_phone');
+	if (phone && !PHONE.test(phone)) fail('resident_phone', 'plan_import_err_phone');
+	if (location === 'in_home' && !raw('flat')) fail('flat', 'plan_import_err_flat_in_home');
+
+	if (errors.length) return { errors };
+	return {
+		row: {
+			row,
+			ppe,
+			meter_serial: raw('meter_serial').toUpperCase(),
+			manufacturer: raw('manufacturer'),
+			model: raw('model'),
+			street: raw('street'),
+			number: raw('number'),
+			postcode: raw('postcode'),
+			city: raw('city'),
+			estate: raw('estate'),
+			stairwell: raw('stairwell'),
+			flat: raw('flat') || null,
+			location: location!,
+			tariff_group: tariffGroup!,
+			prosumer: prosumer!,
+			resident_phone: phone || null
+		}
+	};
+}
+
+/**
+ * Checks all records of a file: each row on its own, then duplicates of PPE and meter serial
+ * across the file (the later row is reported, naming the first).
+ */
+export function checkRecords(header: string[], records: string[][], firstRow = 2): { rows: MeterPointRow[]; errors: RowError[]; labels: Partial<Record<Column, string>> } {
+	const { index, labels, missing } = mapHeader(header);
+	const errors: RowError[] = [];
+	if (missing.length) {
+		errors.push({ row: 1, column: null, code: 'plan_import_err_missing_columns', params: { columns: missing.map((c) => COLUMNS[c][0]).join(', ') } });
+		return { rows: [], errors, labels };
+	}
+	const rows: MeterPointRow[] = [];
+	const seenPpe = new Map<string, number>();
+	const seenSerial = new Map<string, number>();
+	records.forEach((record, i) => {
+		const row = firstRow + i;
+		if (record.length !== header.length) {
+			errors.push({ row, column: null, code: 'plan_import_err_field_count', params: { expected: header.length, got: record.length } });
+			return;
+		}
+		const result = checkRecord(record, index, row);
+		if ('errors' in result) {
+			errors.push(...result.errors);
+			// A later copy of this PPE or serial is still a duplicate, even though this row is wrong.
+			const ppe = checkPpe((record[index.ppe!] ?? '').trim());
+			if (ppe.ok && !seenPpe.has(ppe.ppe)) seenPpe.set(ppe.ppe, row);
+			const serial = (record[index.meter_serial!] ?? '').trim().toUpperCase();
+			if (serial && !seenSerial.has(serial)) seenSerial.set(serial, row);
+			return;
+		}
+		const r = result.row;
+		const ppeFirst = seenPpe.get(r.ppe);
+		const serialFirst = seenSerial.get(r.meter_serial);
+		if (ppeFirst !== undefined) errors.push({ row, column: 'ppe', code: 'plan_import_err_duplicate_ppe', params: { first: ppeFirst }, value: r.ppe });
+		if (serialFirst !== undefined) errors.push({ row, column: 'meter_serial', code: 'plan_import_err_duplicate_serial', params: { first: serialFirst }, value: r.meter_serial });
+		if (ppeFirst === undefined) seenPpe.set(r.ppe, row);
+		if (serialFirst === undefined) seenSerial.set(r.meter_serial, row);
+		if (ppeFirst === undefined && serialFirst === undefined) rows.push(r);
+	});
+	if (records.length === 0) errors.push({ row: 1, column: null, code: 'plan_import_err_empty' });
+	return { rows, errors, labels };
+}

@@ -1,0 +1,105 @@
+/**
+ * Stairwell notices: one A4 page per stairwell announcing the exchange (date, time window, the
+ * power cut, how to recognise a real fitter, where to verify the badge, the hotline). In Polish:
+ * they hang in Polish stairwells. One PDF per stairwell, or one per estate with all its stairwells.
+ */
+import type { Kysely } from 'kysely';
+import QRCode from 'qrcode';
+import { PdfWriter } from '../../src/lib/pdf/pdf-writer';
+import type { DB } from '../db/schema';
+import { translate } from '../i18n';
+import { serverPdfFonts } from '../pdf/fonts';
+import { naturalCompare } from '../schedule/engine';
+
+export interface StairwellNotice {
+	estate: string;
+	street: string;
+	number: string;
+	postcode: string;
+	city: string;
+	stairwell: string;
+	buildingId: string;
+	/** One visit per day the crew works this stairwell: Warsaw date and window (ISO instants). */
+	visits: Array<{ date: string; start: string; end: string; meters: number }>;
+	inHome: number;
+	/** Days with in-home appointments in this stairwell. */
+	inHomeDates: string[];
+}
+
+/** Stairwells of an estate with planned work, and their visits. */
+export async function stairwellNotices(db: Kysely<DB>, estateId: string, only?: { buildingId: string; stairwell: string }): Promise<StairwellNotice[]> {
+	let q = db
+		.selectFrom('jobs as j')
+		.innerJoin('meter_points as mp', 'mp.id', 'j.meter_point_id')
+		.innerJoin('buildings as b', 'b.id', 'mp.building_id')
+		.innerJoin('estates as e', 'e.id', 'b.estate_id')
+		.select(['e.name as estate', 'b.id as building_id', 'b.street', 'b.number', 'b.postcode', 'b.city', 'mp.stairwell', 'mp.location', 'j.planned_date', 'j.window_start', 'j.window_end'])
+		.where('b.estate_id', '=', estateId)
+		.where('j.status', '=', 'planned')
+		.where('j.planned_date', 'is not', null);
+	if (only) q = q.where('b.id', '=', only.buildingId).where('mp.stairwell', '=', only.stairwell);
+	const rows = await q.execute();
+	const map = new Map<string, StairwellNotice>();
+	for (const r of rows) {
+		const key = `${r.building_id}|${r.stairwell}`;
+		let n = map.get(key);
+		if (!n) map.set(key, (n = { estate: r.estate, street: r.street, number: r.number, postcode: r.postcode, city: r.city, stairwell: r.stairwell, buildingId: r.building_id, visits: [], inHome: 0, inHomeDates: [] }));
+		if (r.location === 'in_home') {
+			n.inHome++;
+			if (!n.inHomeDates.includes(r.planned_date!)) n.inHomeDates.push(r.planned_date!);
+			continue;
+		}
+		if (!r.window_start || !r.window_end) continue;
+		let v = n.visits.find((x) => x.date === r.planned_date);
+		if (!v) n.visits.push((v = { date: r.planned_date!, start: r.window_start, end: r.window_end, meters: 0 }));
+		if (r.window_start < v.start) v.start = r.window_start;
+		if (r.window_end > v.end) v.end = r.window_end;
+		v.meters++;
+	}
+	return [...map.values()]
+		.filter((n) => n.visits.length > 0 || n.inHome > 0)
+		.map((n) => ({ ...n, visits: n.visits.sort((a, b) => (a.date < b.date ? -1 : 1)), inHomeDates: n.inHomeDates.sort() }))
+		.sort((a, b) => naturalCompare(a.street, b.street) || naturalCompare(a.number, b.number) || naturalCompare(a.stairwell, b.stairwell));
+}
+
+const t = (key: string, params: Record<string, unknown> = {}) => translate(key, params, 'pl');
+
+function dayPl(date: string): string {
+	return new Intl.DateTimeFormat('pl-PL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T12:00:00Z`));
+}
+function timePl(iso: string): string {
+	return new Intl.DateTimeFormat('pl-PL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/Warsaw' }).format(new Date(iso));
+}
+
+/** Date as it is printed on the notice ("wtorek, 1 grudnia 2026"); tests look for it. */
+export const noticeDate = dayPl;
+
+export async function noticesPdf(notices: StairwellNotice[], opts: { verifyUrl: string; hotline: string; title: string }): Promise<Uint8Array> {
+	const pdf = await PdfWriter.create(serverPdfFonts(), { title: opts.title, author: t('plan_notice_operator'), lang: 'pl-PL' });
+	const qr = await pdf.embedImage(await QRCode.toBuffer(opts.verifyUrl, { type: 'png', width: 360, margin: 1, errorCorrectionLevel: 'M' }), 'png');
+	notices.forEach((n, i) => {
+		if (i > 0) pdf.newPage();
+		pdf.text(t('plan_notice_operator'), { size: 11, muted: true, gap: 2 });
+		pdf.text(t('plan_notice_heading'), { size: 24, bold: true, gap: 6 });
+		pdf.text(`${n.street} ${n.number}, ${t('plan_notice_stairwell', { stairwell: n.stairwell })} · ${n.postcode} ${n.city} · ${n.estate}`, { size: 12, gap: 8 });
+		pdf.rule(6);
+		pdf.text(t('plan_notice_when'), { size: 13, bold: true, gap: 2 });
+		for (const v of n.visits) pdf.text(`${dayPl(v.date)}, ${t('plan_notice_window', { start: timePl(v.start), end: timePl(v.end) })}`, { size: 18, bold: true, gap: 2 });
+		// A stairwell with meters only inside flats: the days of the appointments, booked by residents.
+		if (n.visits.length === 0) for (const d of n.inHomeDates) pdf.text(dayPl(d), { size: 18, bold: true, gap: 2 });
+		if (n.visits.length) pdf.text(t('plan_notice_meters', { count: n.visits.reduce((s, v) => s + v.meters, 0) }), { size: 11, gap: 8 });
+		pdf.text(t('plan_notice_power_off'), { size: 12, gap: 6 });
+		if (n.inHome > 0) pdf.text(t('plan_notice_in_home', { count: n.inHome }), { size: 12, gap: 6 });
+		pdf.rule(6);
+		pdf.text(t('plan_notice_badge_heading'), { size: 13, bold: true, gap: 2 });
+		pdf.text(t('plan_notice_badge'), { size: 12, gap: 2 });
+		pdf.text(t('plan_notice_no_money'), { size: 12, bold: true, gap: 8 });
+		pdf.text(t('plan_notice_verify', { url: opts.verifyUrl }), { size: 12, gap: 6 });
+		pdf.image(qr, 130, { gap: 6 });
+		pdf.text(opts.verifyUrl, { size: 11, muted: true, gap: 8 });
+		pdf.rule(6);
+		pdf.text(t('plan_notice_hotline', { hotline: opts.hotline }), { size: 13, bold: true, gap: 2 });
+		pdf.text(t('plan_notice_emergency'), { size: 10, muted: true });
+	});
+	return pdf.save();
+}

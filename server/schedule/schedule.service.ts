@@ -1,0 +1,296 @@
+/**
+ * Planning estate by estate: gathers the engine's input from the database, shows a preview, and
+ * commits exactly the previewed plan (refused when the data changed meanwhile). Also the planner's
+ * edits of a committed plan (move a stairwell block or one job), under the same rules.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { addDaysToDate, warsawInstant } from '../../src/lib/domain/time';
+import { audit, type Actor } from '../audit';
+import type { DB, Job } from '../db/schema';
+import { AppError } from '../errors';
+import { translate, type Locale } from '../i18n';
+import { recordChanges, type Change } from '../sync/change-log';
+import { jobDtos } from '../sync/entities';
+import { newId, nowIso } from '../util/ids';
+import { crewDayRefusal, holidaysBetween, toHhmm, toMinutes } from './calendar';
+import { DEFAULT_PARAMS, schedule, type BuildingInput, type ScheduleParams, type ScheduleResult, type UnplacedReason } from './engine';
+import { loadBusyUntil, loadCrewCalendars, loadEstatePoints, lockForPlanning, warsawMinutes, type PlanPoint } from './schedule.repository';
+
+export interface PlanRequest {
+	estateIds: string[];
+	crewIds: string[];
+	from: string;
+	to: string;
+	params: ScheduleParams;
+}
+
+const PLANNABLE_AGAIN = new Set(['no_access', 'cancelled']);
+
+function checkPeriod(req: PlanRequest, locale: Locale): void {
+	if (req.to < req.from) throw new AppError('PLAN_PERIOD', { params: { reason: translate('plan_period_order', {}, locale) } });
+	if (addDaysToDate(req.from, 366) < req.to) throw new AppError('PLAN_PERIOD', { params: { reason: translate('plan_period_too_long', {}, locale) } });
+}
+
+async function buildInput(db: Kysely<DB>, req: PlanRequest, today: string) {
+	const [points, crews] = await Promise.all([loadEstatePoints(db, req.estateIds), loadCrewCalendars(db)]);
+	const chosen = crews.filter((c) => req.crewIds.includes(c.id));
+	const busy = await loadBusyUntil(db, today, req.to);
+	const toPlan = points.filter((p) => p.job_status === null || PLANNABLE_AGAIN.has(p.job_status));
+	const estateOrder = new Map(req.estateIds.map((id, i) => [id, i]));
+	const buildings = new Map<string, BuildingInput>();
+	for (const p of toPlan) {
+		let b = buildings.get(p.building_id);
+		if (!b) buildings.set(p.building_id, (b = { id: p.building_id, estateOrder: estateOrder.get(p.estate_id) ?? 0, street: p.street, number: p.number, stairwells: [] }));
+		let s = b.stairwells.find((x) => x.name === p.stairwell);
+		if (!s) b.stairwells.push((s = { name: p.stairwell, points: [] }));
+		const attempt = p.job_status === 'no_access' ? (p.job_attempt ?? 1) + 1 : (p.job_attempt ?? 1);
+		s.points.push({ id: p.id, flat: p.flat, location: p.location, attempt });
+	}
+	const input = {
+		today,
+		from: req.from,
+		to: req.to,
+		params: req.params,
+		holidays: holidaysBetween(today, req.to),
+		crews: chosen.map((c) => ({ ...c, busyUntil: busy.get(c.id) ?? {} })),
+		buildings: [...buildings.values()]
+	};
+	return { input, points: new Map(points.map((p) => [p.id, p])), crews: chosen, alreadyPlanned: points.length - toPlan.length };
+}
+
+function planHash(result: ScheduleResult): string {
+	return createHash('sha256').update(JSON.stringify(result)).digest('hex').slice(0, 32);
+}
+
+const MAX_UNPLACED_LISTED = 500;
+
+function summarise(result: ScheduleResult, points: Map<string, PlanPoint>, crews: Array<{ id: string; name: string }>, alreadyPlanned: number) {
+	const byDay = new Map<string, { date: string; jobs: number; blocks: number; slots: number }>();
+	const byCrew = new Map(crews.map((c) => [c.id, { crewId: c.id, name: c.name, days: new Set<string>(), jobs: 0, first: null as string | null, last: null as string | null }]));
+	for (const u of result.units) {
+		const d = byDay.get(u.date) ?? { date: u.date, jobs: 0, blocks: 0, slots: 0 };
+		d.jobs += u.pointIds.length;
+		if (u.kind === 'stairwell') d.blocks++;
+		else d.slots++;
+		byDay.set(u.date, d);
+		const c = byCrew.get(u.crewId)!;
+		c.days.add(u.date);
+		c.jobs += u.pointIds.length;
+		if (!c.first || u.date < c.first) c.first = u.date;
+		if (!c.last || u.date > c.last) c.last = u.date;
+	}
+	const reasons: Partial<Record<UnplacedReason, number>> = {};
+	for (const u of result.unplaced) reasons[u.reason] = (reasons[u.reason] ?? 0) + 1;
+	const placed = result.units.reduce((n, u) => n + u.pointIds.length, 0);
+	return {
+		firstDay: result.firstDay,
+		planHash: planHash(result),
+		placed,
+		alreadyPlanned,
+		stairwellBlocks: result.units.filter((u) => u.kind === 'stairwell').length,
+		slots: result.units.filter((u) => u.kind === 'slot').length,
+		unplacedCount: result.unplaced.length,
+		unplacedByReason: reasons,
+		turnBacks: result.turnBacks.length,
+		lastDay: result.units.reduce<string | null>((m, u) => (!m || u.date > m ? u.date : m), null),
+		days: [...byDay.values()].sort((a, b) => (a.date < b.date ? -1 : 1)),
+		crews: [...byCrew.values()].map((c) => ({ crewId: c.crewId, name: c.name, days: c.days.size, jobs: c.jobs, first: c.first, last: c.last })),
+		unplaced: result.unplaced.slice(0, MAX_UNPLACED_LISTED).map((u) => {
+			const p = points.get(u.pointId)!;
+			return { pointId: u.pointId, ppe: p.ppe, street: p.street, number: p.number, stairwell: p.stairwell, flat: p.flat, location: p.location, reason: u.reason };
+		})
+	};
+}
+
+export type PlanSummary = ReturnType<typeof summarise>;
+
+export async function previewPlan(db: Kysely<DB>, req: PlanRequest, today: string, locale: Locale): Promise<PlanSummary> {
+	checkPeriod(req, locale);
+	const { input, points, crews, alreadyPlanned } = await buildInput(db, req, today);
+	return summarise(schedule(input), points, crews, alreadyPlanned);
+}
+
+/**
+ * Stores the plan the planner saw (same hash) in one transaction: appointment slots (published
+ * now — the engine never places one inside the notice period), planned jobs, turn-backs, and the
+ * changes the crews' tablets pull.
+ */
+export async function commitPlan(
+	db: Kysely<DB>,
+	req: PlanRequest & { expectedHash: string },
+	today: string,
+	actor: Actor,
+	locale: Locale
+): Promise<PlanSummary> {
+	checkPeriod(req, locale);
+	return db.transaction().execute(async (trx) => {
+		await lockForPlanning(trx, { crewIds: req.crewIds, estateIds: req.estateIds });
+		const { input, points, crews, alreadyPlanned } = await buildInput(trx, req, today);
+		const result = schedule(input);
+		const summary = summarise(result, points, crews, alreadyPlanned);
+		if (summary.planHash !== req.expectedHash) throw new AppError('PLAN_CHANGED');
+		const at = nowIso();
+		const publishFrom = addDaysToDate(today, req.params.minNoticeDays);
+		const slots: Array<DB['appointment_slots'] extends infer T ? T : never> = [];
+		const jobs: Job[] = [];
+		const sequence = new Map<string, number>();
+		for (const u of [...result.units].sort((a, b) => a.crewId.localeCompare(b.crewId) || a.date.localeCompare(b.date) || a.start - b.start)) {
+			const key = `${u.crewId}|${u.date}`;
+			const startIso = warsawInstant(u.date, toHhmm(u.start)).toISOString();
+			const endIso = warsawInstant(u.date, toHhmm(u.end)).toISOString();
+			let slotId: string | null = null;
+			if (u.kind === 'slot') {
+				slotId = newId();
+				slots.push({ id: slotId, building_id: u.buildingId, crew_id: u.crewId, date: u.date, starts_at: startIso, ends_at: endIso, capacity: u.capacity, published_at: u.date >= publishFrom ? at : null, withdrawn_at: null, created_at: at });
+			}
+			for (const pointId of u.pointIds) {
+				const seq = (sequence.get(key) ?? 0) + 1;
+				sequence.set(key, seq);
+				const previous = points.get(pointId)!;
+				jobs.push({
+					id: newId(), meter_point_id: pointId, crew_id: u.crewId, planned_date: u.date, window_start: startIso, window_end: endIso, sequence: seq,
+					status: 'planned', attempt: previous.job_status === 'no_access' ? (previous.job_attempt ?? 1) + 1 : (previous.job_attempt ?? 1),
+					created_at: at, updated_at: at, started_at: null, completed_at: null, slot_id: slotId, booking_reference: null, booked_at: null
+				});
+			}
+		}
+		for (let i = 0; i < slots.length; i += 500) await trx.insertInto('appointment_slots').values(slots.slice(i, i + 500) as never).execute();
+		for (let i = 0; i < jobs.length; i += 500) await trx.insertInto('jobs').values(jobs.slice(i, i + 500)).execute();
+		const turnBackJobs = result.turnBacks.map((id) => points.get(id)!.job_id!).filter(Boolean);
+		for (let i = 0; i < turnBackJobs.length; i += 500) {
+			await trx.updateTable('jobs').set({ status: 'turned_back', updated_at: at }).where('id', 'in', turnBackJobs.slice(i, i + 500)).where('status', '=', 'no_access').execute();
+		}
+		await announce(trx, [...jobs.map((j) => j.id), ...turnBackJobs], new Map());
+		await audit(trx, actor, { action: 'plan-commit', entity: 'estates', entityId: req.estateIds.join(','), changes: { from: req.from, to: req.to, params: req.params, jobs: jobs.length, slots: slots.length, turnBacks: turnBackJobs.length, unplaced: result.unplaced.length } });
+		return summary;
+	});
+}
+
+/** Tells the tablets: the job's current state to its crew, and a removal to a crew that lost it. */
+async function announce(trx: Transaction<DB>, jobIds: string[], previousCrew: Map<string, string | null>): Promise<void> {
+	const states = await jobDtos(trx, jobIds);
+	const rows = await (jobIds.length ? trx.selectFrom('jobs').select(['id', 'crew_id']).where('id', 'in', jobIds).execute() : Promise.resolve([]));
+	const changes: Change[] = [];
+	for (const r of rows) {
+		const before = previousCrew.get(r.id);
+		if (before && before !== r.crew_id) changes.push({ entity: 'job', id: r.id, op: 'del', crewId: before });
+		changes.push({ entity: 'job', id: r.id, op: 'put', crewId: r.crew_id, data: states.get(r.id) });
+	}
+	await recordChanges(trx, changes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing the plan
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Finds where on the target crew-day a unit of `duration` minutes fits (after what is already
+ * there, plus travel when the crew comes from another building), or refuses with the reason.
+ */
+async function placeOnCrewDay(
+	trx: Transaction<DB>,
+	target: { crewId: string; date: string; buildingId: string; duration: number; excludeJobIds: string[] },
+	today: string,
+	locale: Locale
+): Promise<{ start: number; end: number; sequence: number }> {
+	await lockForPlanning(trx, { crewIds: [target.crewId] });
+	const earliest = addDaysToDate(today, DEFAULT_PARAMS.minNoticeDays);
+	if (target.date < earliest) throw new AppError('PLAN_NOTICE_TOO_SHORT', { params: { earliest, days: DEFAULT_PARAMS.minNoticeDays } });
+	const crew = (await loadCrewCalendars(trx)).find((c) => c.id === target.crewId);
+	if (!crew) throw new AppError('NOT_FOUND');
+	const refusal = crewDayRefusal(crew, target.date, new Set(holidaysBetween(target.date, target.date)));
+	if (refusal) throw new AppError('PLAN_CREW_UNAVAILABLE', { params: { reason: translate(`plan_refusal_${refusal}`, {}, locale) } });
+	let q = trx
+		.selectFrom('jobs')
+		.innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id')
+		.select(['jobs.window_end', 'jobs.sequence', 'mp.building_id'])
+		.where('jobs.crew_id', '=', target.crewId)
+		.where('jobs.planned_date', '=', target.date)
+		.where('jobs.status', 'in', ['planned', 'in_progress']);
+	if (target.excludeJobIds.length) q = q.where('jobs.id', 'not in', target.excludeJobIds);
+	const there = await q.execute();
+	let busy = toMinutes(crew.start);
+	let lastBuilding: string | null = null;
+	let sequence = 0;
+	for (const j of there) {
+		const end = j.window_end ? warsawMinutes(j.window_end) : busy;
+		if (end >= busy) {
+			busy = end;
+			lastBuilding = j.building_id;
+		}
+		sequence = Math.max(sequence, j.sequence);
+	}
+	const start = busy + (lastBuilding && lastBuilding !== target.buildingId ? DEFAULT_PARAMS.travelMinutes : 0);
+	const free = Math.max(0, toMinutes(crew.end) - start);
+	if (target.duration > free) throw new AppError('PLAN_NO_ROOM', { params: { needed: target.duration, free } });
+	return { start, end: start + target.duration, sequence };
+}
+
+function assertMovable(jobs: Job[]): void {
+	for (const j of jobs) {
+		if (j.status !== 'planned') throw new AppError('PLAN_NOT_MOVABLE', { params: { status: j.status } });
+		if (j.booking_reference) throw new AppError('PLAN_BOOKED', { params: { reference: j.booking_reference } });
+	}
+}
+
+/** Moves the stairwell block of one stairwell (its stairwell meters planned on `date`) to another crew-day. */
+export async function moveStairwellBlock(
+	db: Kysely<DB>,
+	req: { buildingId: string; stairwell: string; date: string; toDate: string; toCrewId: string },
+	today: string,
+	actor: Actor,
+	locale: Locale
+) {
+	return db.transaction().execute(async (trx) => {
+		const jobs = await trx
+			.selectFrom('jobs')
+			.innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id')
+			.selectAll('jobs')
+			.where('mp.building_id', '=', req.buildingId)
+			.where('mp.stairwell', '=', req.stairwell)
+			.where('mp.location', '=', 'stairwell')
+			.where('jobs.planned_date', '=', req.date)
+			.where('jobs.status', 'in', ['planned', 'in_progress', 'done', 'no_access'])
+			.orderBy('jobs.sequence')
+			.execute();
+		if (jobs.length === 0) throw new AppError('NOT_FOUND');
+		assertMovable(jobs);
+		const duration = DEFAULT_PARAMS.setupMinutes + jobs.length * DEFAULT_PARAMS.exchangeMinutes;
+		const place = await placeOnCrewDay(trx, { crewId: req.toCrewId, date: req.toDate, buildingId: req.buildingId, duration, excludeJobIds: jobs.map((j) => j.id) }, today, locale);
+		const at = nowIso();
+		const start = warsawInstant(req.toDate, toHhmm(place.start)).toISOString();
+		const end = warsawInstant(req.toDate, toHhmm(place.end)).toISOString();
+		let seq = place.sequence;
+		for (const j of jobs) {
+			await trx.updateTable('jobs').set({ crew_id: req.toCrewId, planned_date: req.toDate, window_start: start, window_end: end, sequence: ++seq, updated_at: at }).where('id', '=', j.id).execute();
+		}
+		await announce(trx, jobs.map((j) => j.id), new Map(jobs.map((j) => [j.id, j.crew_id])));
+		await audit(trx, actor, { action: 'plan-move-block', entity: 'buildings', entityId: req.buildingId, changes: { stairwell: req.stairwell, from: [req.date, jobs[0]!.crew_id], to: [req.toDate, req.toCrewId], jobs: jobs.length } });
+		return { moved: jobs.length, windowStart: start, windowEnd: end };
+	});
+}
+
+/** Moves one planned job to another crew-day; an in-home job gets a new published slot there. */
+export async function moveJob(db: Kysely<DB>, req: { jobId: string; toDate: string; toCrewId: string }, today: string, actor: Actor, locale: Locale) {
+	return db.transaction().execute(async (trx) => {
+		const job = await trx.selectFrom('jobs').selectAll().where('id', '=', req.jobId).executeTakeFirst();
+		if (!job) throw new AppError('NOT_FOUND');
+		assertMovable([job]);
+		const point = await trx.selectFrom('meter_points').select(['building_id', 'location']).where('id', '=', job.meter_point_id).executeTakeFirstOrThrow();
+		const duration = point.location === 'in_home' ? DEFAULT_PARAMS.slotMinutes : DEFAULT_PARAMS.exchangeMinutes + DEFAULT_PARAMS.setupMinutes;
+		const place = await placeOnCrewDay(trx, { crewId: req.toCrewId, date: req.toDate, buildingId: point.building_id, duration, excludeJobIds: [job.id] }, today, locale);
+		const at = nowIso();
+		const start = warsawInstant(req.toDate, toHhmm(place.start)).toISOString();
+		const end = warsawInstant(req.toDate, toHhmm(place.end)).toISOString();
+		let slotId: string | null = null;
+		if (point.location === 'in_home') {
+			slotId = newId();
+			await trx.insertInto('appointment_slots').values({ id: slotId, building_id: point.building_id, crew_id: req.toCrewId, date: req.toDate, starts_at: start, ends_at: end, capacity: 1, published_at: at, withdrawn_at: null, created_at: at }).execute();
+		}
+		await trx.updateTable('jobs').set({ crew_id: req.toCrewId, planned_date: req.toDate, window_start: start, window_end: end, sequence: place.sequence + 1, slot_id: slotId, updated_at: at }).where('id', '=', job.id).execute();
+		await announce(trx, [job.id], new Map([[job.id, job.crew_id]]));
+		await audit(trx, actor, { action: 'plan-move-job', entity: 'jobs', entityId: job.id, changes: { from: [job.planned_date, job.crew_id], to: [req.toDate, req.toCrewId] } });
+		return { moved: 1, windowStart: start, windowEnd: end };
+	});
+}

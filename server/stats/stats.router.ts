@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { plannerProcedure, router } from '../trpc/init';
+import { billingDay } from './billing';
+import { reviewList } from './review';
+import { dashboard } from './stats.service';
+
+const id = z.string().min(1).max(64);
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
+
+export const statsRouter = router({
+	dashboard: plannerProcedure
+		.input(z.strictObject({ from: day, to: day, estateId: id.optional() }))
+		.query(({ ctx, input }) => dashboard(ctx.services.db, input)),
+
+	/** The day's billing records, for the screen; the files come from /plan/api/billing. */
+	billing: plannerProcedure.input(z.strictObject({ date: day })).query(({ ctx, input }) => billingDay(ctx.services.db, input.date)),
+
+	review: plannerProcedure
+		.input(z.strictObject({ list: z.enum(['conflicts', 'rejections', 'irregularities', 'mismatches']), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(200).default(50) }))
+		.query(({ ctx, input }) => reviewList(ctx.services.db, input.list, input))
+});

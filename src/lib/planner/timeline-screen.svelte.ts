@@ -1,0 +1,78 @@
+import { trpc } from '$lib/api/client';
+import { addDaysToDate } from '$lib/domain/time';
+import type { RouterOutputs } from '$lib/session/types';
+import { Remote } from './remote.svelte';
+
+type CrewDays = RouterOutputs['plan']['views']['crewDay'];
+export type TimelineBlock = CrewDays[number]['blocks'][number];
+type Estates = RouterOutputs['plan']['views']['estates'];
+type Crews = RouterOutputs['plan']['crews']['list'];
+
+/** Minutes after midnight in Warsaw for an ISO instant. */
+export function warsawMinutesOf(iso: string): number {
+	const [h, m] = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/Warsaw' }).format(new Date(iso)).split(':').map(Number) as [number, number];
+	return h * 60 + m;
+}
+
+/** Each crew's day as a timeline; moving one job to another crew-day. */
+export class TimelineScreen {
+	day = new Remote<CrewDays>();
+	estates = new Remote<Estates>();
+	crews = new Remote<Crews>();
+	move = new Remote<{ moved: number }>();
+
+	date = $state('');
+	crewId = $state('');
+	estateId = $state('');
+	status = $state('');
+	selected = $state.raw<TimelineBlock | null>(null);
+	moveJobId = $state('');
+	moveDate = $state('');
+	moveCrew = $state('');
+
+	async load(firstDate: string): Promise<void> {
+		this.date = firstDate;
+		await Promise.all([this.estates.run(() => trpc.plan.views.estates.query()), this.crews.run(() => trpc.plan.crews.list.query()), this.refresh()]);
+	}
+
+	refresh = async (): Promise<void> => {
+		this.selected = null;
+		await this.day.run(() =>
+			trpc.plan.views.crewDay.query({
+				date: this.date,
+				crewId: this.crewId || undefined,
+				estateId: this.estateId || undefined,
+				status: (this.status || undefined) as 'planned' | undefined
+			})
+		);
+	};
+
+	shift = (days: number): Promise<void> => {
+		this.date = addDaysToDate(this.date, days);
+		return this.refresh();
+	};
+
+	startMove(jobId: string, crewId: string): void {
+		this.moveJobId = jobId;
+		this.moveDate = this.date;
+		this.moveCrew = crewId;
+		this.move.error = null;
+	}
+
+	confirmMove = async (): Promise<void> => {
+		const done = await this.move.run(() => trpc.plan.schedule.moveJob.mutate({ jobId: this.moveJobId, toDate: this.moveDate, toCrewId: this.moveCrew }));
+		if (done) {
+			this.moveJobId = '';
+			await this.refresh();
+		}
+	};
+
+	/** The visible hours: the crews' working hours, padded by an hour. */
+	get axis(): { start: number; end: number } {
+		const crews = this.day.data ?? [];
+		const toMin = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+		const start = Math.min(8 * 60, ...crews.map((c) => toMin(c.start))) - 60;
+		const end = Math.max(16 * 60, ...crews.map((c) => toMin(c.end))) + 60;
+		return { start: Math.max(0, start), end: Math.min(24 * 60, end) };
+	}
+}
