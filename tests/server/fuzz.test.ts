@@ -34,8 +34,10 @@ async function dump(db: Kysely<DB>, { withAudit }: { withAudit: boolean }): Prom
 	const tables = (await db.introspection.getTables()).map((t) => t.name).filter((t) => !isVolatile(t) && (withAudit || t !== 'audit_log')).sort();
 	const parts: string[] = [];
 	for (const table of tables) {
-		const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by 1`.execute(db);
-		parts.push(table, JSON.stringify(rows.rows, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? `bytes:${v.length}` : v)));
+		const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db);
+		// Sorted whole rows: tables with composite keys have no single column that orders them.
+		const lines = rows.rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? `bytes:${v.length}` : v))).sort();
+		parts.push(table, ...lines);
 	}
 	return parts.join('\n');
 }
