@@ -11,6 +11,7 @@ import * as m0001 from './0001-core';
 import * as m0002 from './0002-sync';
 import * as m0003 from './0003-appointments';
 import * as m0004 from './0004-exchange';
+import * as m0006 from './0006-public';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -26,7 +27,8 @@ const migrations: Record<string, PortableMigration> = {
 	'0001-core': m0001,
 	'0002-sync': m0002,
 	'0003-appointments': m0003,
-	'0004-exchange': m0004
+	'0004-exchange': m0004,
+	'0006-public': m0006
 };
 
 class StaticProvider implements MigrationProvider {
