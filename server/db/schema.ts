@@ -353,6 +353,38 @@ export interface NoAccessVisitsTable {
 	created_at: string;
 }
 
+export type LookupOutcome = 'valid' | 'suspended' | 'revoked' | 'expired' | 'unknown' | 'typo' | 'format' | 'limited';
+export type LookupSource = 'form' | 'qr' | 'address';
+
+export interface BadgeLookupsTable {
+	id: string;
+	at: string;
+	badge_input: string | null;
+	worker_id: string | null;
+	outcome: LookupOutcome;
+	source: LookupSource;
+	client_hash: string | null;
+}
+
+export interface SuspiciousReportsTable {
+	id: string;
+	reference: string;
+	created_at: string;
+	address: string;
+	occurred_at: string;
+	description: string;
+	badge_seen: string | null;
+	worker_id: string | null;
+	client_hash: string | null;
+}
+
+export interface SigningKeysTable {
+	name: string;
+	secret: string;
+	public_key: string | null;
+	created_at: string;
+}
+
 export interface DB {
 	users: UsersTable;
 	workers: WorkersTable;
@@ -380,6 +412,9 @@ export interface DB {
 	no_access_visits: NoAccessVisitsTable;
 	absences: AbsencesTable;
 	import_runs: ImportRunsTable;
+	badge_lookups: BadgeLookupsTable;
+	suspicious_reports: SuspiciousReportsTable;
+	signing_keys: SigningKeysTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -199,6 +199,7 @@ interface DemoWorld {
 	meterPoints: Row<'meter_points'>[];
 	meters: Row<'meters'>[];
 	jobs: Row<'jobs'>[];
+	slots: Row<'appointment_slots'>[];
 	auditLog: Row<'audit_log'>[];
 	summary: DemoSummary;
 }
@@ -221,6 +222,7 @@ export function buildDemoWorld(today: string, passwordHashes: string[], at: stri
 		...buildLzoStock(rng, serials, people.users, at)
 	];
 	const plan = buildJobs(today, places.groups, crews, at);
+	const slots = demoSlots(plan.jobs, places.meterPoints, at);
 
 	const lzoStock = meters.filter((m) => m.kind === 'lzo').length;
 	const summary: DemoSummary = {
@@ -243,6 +245,7 @@ export function buildDemoWorld(today: string, passwordHashes: string[], at: stri
 		meterPoints: places.meterPoints,
 		meters,
 		jobs: plan.jobs,
+		slots,
 		auditLog: [
 			{ id: newId(), at, user_id: null, session_kind: null, device: 'seed', ip: null, action: 'seed-demo', entity: 'database', entity_id: null, changes: JSON.stringify(summary) }
 		],
@@ -497,6 +500,43 @@ export function stairwellWindows(
 	});
 }
 
+/**
+ * Published appointment slots where the demo crews work in flats: every 30 minutes of each block a
+ * crew spends at a building, one visit each. The planned in-home jobs sit in their slot; the rest
+ * are free, so residents can book, move and cancel in the demo.
+ */
+function demoSlots(jobs: Row<'jobs'>[], points: Row<'meter_points'>[], at: string): Row<'appointment_slots'>[] {
+	const pointById = new Map(points.map((p) => [p.id!, p]));
+	const slots = new Map<string, Row<'appointment_slots'>>();
+	for (const job of jobs) {
+		const point = pointById.get(job.meter_point_id);
+		if (!point || point.location !== 'in_home' || job.status !== 'planned' || !job.planned_date || !job.window_start) continue;
+		const day = job.planned_date;
+		const block = BLOCKS.find((b) => job.window_start! >= warsawInstant(day, b.start).toISOString() && job.window_start! < warsawInstant(day, b.end).toISOString());
+		if (!block) continue;
+		for (let t: string = block.start; t < block.end; t = addMinutes(t, APPOINTMENT_MINUTES)) {
+			const startsAt = warsawInstant(day, t).toISOString();
+			const key = `${point.building_id}|${job.crew_id}|${startsAt}`;
+			if (!slots.has(key)) {
+				slots.set(key, {
+					id: newId(),
+					building_id: point.building_id,
+					crew_id: job.crew_id!,
+					date: day,
+					starts_at: startsAt,
+					ends_at: warsawInstant(day, addMinutes(t, APPOINTMENT_MINUTES)).toISOString(),
+					capacity: 1,
+					published_at: at,
+					withdrawn_at: null,
+					created_at: at
+				});
+			}
+		}
+		job.slot_id = slots.get(`${point.building_id}|${job.crew_id}|${job.window_start}`)?.id ?? null;
+	}
+	return [...slots.values()];
+}
+
 function jobRow(
 	meterPointId: string,
 	crewId: string,
@@ -535,6 +575,7 @@ async function writeWorld(trx: Transaction<DB>, w: DemoWorld): Promise<void> {
 	await insertChunked(trx, 'buildings', w.buildings);
 	await insertChunked(trx, 'meter_points', w.meterPoints);
 	await insertChunked(trx, 'meters', w.meters);
+	await insertChunked(trx, 'appointment_slots', w.slots);
 	await insertChunked(trx, 'jobs', w.jobs);
 	await insertChunked(trx, 'audit_log', w.auditLog);
 }

@@ -2,6 +2,7 @@ import { adminRouter } from '../admin/admin.router';
 import { authRouter } from '../auth/auth.router';
 import { fitterRouter } from '../jobs/jobs.router';
 import { planRouter } from '../plan/plan.router';
+import { publicWatchRouter } from '../reports/reports.router';
 import { syncRouter } from '../sync/sync.router';
 import { createCallerFactory, router } from './init';
 
@@ -10,7 +11,8 @@ export const appRouter = router({
 	fitter: fitterRouter,
 	plan: planRouter,
 	admin: adminRouter,
-	sync: syncRouter
+	sync: syncRouter,
+	publicWatch: publicWatchRouter
 });
 
 export type AppRouter = typeof appRouter;

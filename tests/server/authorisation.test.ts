@@ -47,7 +47,9 @@ const EXPECTED: Record<string, Access> = {
 	'admin.sessions.revoke': 'admin',
 	'sync.push': 'fitter',
 	'sync.pull': 'fitter',
-	'sync.missingBlobs': 'fitter'
+	'sync.missingBlobs': 'fitter',
+	'publicWatch.reports': 'planner',
+	'publicWatch.lookups': 'planner'
 };
 
 type Caller = 'anonymous' | 'fitter' | 'planner without MFA' | 'planner' | 'admin without MFA' | 'admin';

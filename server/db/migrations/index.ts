@@ -12,6 +12,7 @@ import * as m0002 from './0002-sync';
 import * as m0003 from './0003-appointments';
 import * as m0004 from './0004-exchange';
 import * as m0005 from './0005-planning';
+import * as m0006 from './0006-public';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -28,7 +29,8 @@ const migrations: Record<string, PortableMigration> = {
 	'0002-sync': m0002,
 	'0003-appointments': m0003,
 	'0004-exchange': m0004,
-	'0005-planning': m0005
+	'0005-planning': m0005,
+	'0006-public': m0006
 };
 
 class StaticProvider implements MigrationProvider {

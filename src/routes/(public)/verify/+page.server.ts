@@ -1,11 +1,14 @@
+import { verifyBadge } from '$server/badges/badges.service';
+import { fromEvent } from '$lib/public/request.server';
 import type { PageServerLoad } from './$types';
 
-/** Long enough for any badge number a person could type with spaces and dashes. */
-const MAX_BADGE_INPUT = 32;
-
-export const load: PageServerLoad = ({ url }) => {
-	const raw = url.searchParams.get('badge');
-	// null = form not submitted yet; the real verification arrives with the badges issue.
-	const badge = raw === null ? null : raw.trim().slice(0, MAX_BADGE_INPUT);
-	return { badge };
+/** A GET form: the result can be reloaded (fresh live code) and works without JavaScript. */
+export const load: PageServerLoad = async (event) => {
+	const raw = event.url.searchParams.get('badge');
+	if (raw === null || raw.trim() === '') return { entered: raw === null ? null : '', answer: null };
+	const req = fromEvent(event);
+	const answer = await verifyBadge({ db: req.services.db, limits: req.limits }, { badge: raw, source: 'form', ip: req.ip });
+	if (answer.kind === 'limited') event.setHeaders({ 'retry-after': String(answer.retryAfterSeconds) });
+	event.setHeaders({ 'cache-control': 'no-store' });
+	return { entered: raw.trim().slice(0, 32), answer };
 };

@@ -1,0 +1,66 @@
+import type { Kysely } from 'kysely';
+import type { DB, LookupOutcome, LookupSource } from '../db/schema';
+import { newId } from '../util/ids';
+
+/** What a badge shows — and all the public pages ever read about a worker. */
+export function findBadge(db: Kysely<DB>, badgeNumber: string) {
+	return db
+		.selectFrom('workers')
+		.select(['id', 'first_name', 'last_name', 'company', 'badge_number', 'photo_sha256', 'status', 'valid_until', 'code_secret', 'crew_id'])
+		.where('badge_number', '=', badgeNumber)
+		.executeTakeFirst();
+}
+
+export type BadgeRow = NonNullable<Awaited<ReturnType<typeof findBadge>>>;
+
+export function findWorker(db: Kysely<DB>, id: string) {
+	return db
+		.selectFrom('workers')
+		.select(['id', 'first_name', 'last_name', 'company', 'badge_number', 'photo_sha256', 'status', 'valid_until'])
+		.where('id', '=', id)
+		.executeTakeFirst();
+}
+
+/** A badge photo: only blobs that are some worker's photo (never meter or signature photos). */
+export function findBadgePhoto(db: Kysely<DB>, sha256: string) {
+	return db
+		.selectFrom('blobs')
+		.innerJoin('workers', 'workers.photo_sha256', 'blobs.sha256')
+		.select(['blobs.content_type', 'blobs.data'])
+		.where('blobs.sha256', '=', sha256)
+		.executeTakeFirst();
+}
+
+export async function logLookup(
+	db: Kysely<DB>,
+	entry: { at: string; badgeInput: string | null; workerId: string | null; outcome: LookupOutcome; source: LookupSource; clientHash: string | null }
+): Promise<void> {
+	await db
+		.insertInto('badge_lookups')
+		.values({ id: newId(), at: entry.at, badge_input: entry.badgeInput, worker_id: entry.workerId, outcome: entry.outcome, source: entry.source, client_hash: entry.clientHash })
+		.execute();
+}
+
+/** The crew's visits at one building on one day (optionally one stairwell), excluding cancelled ones. */
+export function crewVisitsAt(db: Kysely<DB>, crewId: string, day: string, buildingIds: string[], stairwell: string | null) {
+	let q = db
+		.selectFrom('jobs')
+		.innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id')
+		.select(['jobs.window_start', 'jobs.window_end', 'mp.stairwell'])
+		.where('jobs.crew_id', '=', crewId)
+		.where('jobs.planned_date', '=', day)
+		.where('jobs.status', 'in', ['planned', 'in_progress', 'done', 'no_access'])
+		.where('mp.building_id', 'in', buildingIds);
+	if (stairwell) q = q.where('mp.stairwell', '=', stairwell);
+	return q.execute();
+}
+
+export function allBuildings(db: Kysely<DB>) {
+	return db
+		.selectFrom('buildings')
+		.innerJoin('estates', 'estates.id', 'buildings.estate_id')
+		.select(['buildings.id', 'buildings.street', 'buildings.number', 'buildings.postcode', 'buildings.city', 'estates.name as estate'])
+		.orderBy('buildings.street')
+		.orderBy('buildings.number')
+		.execute();
+}

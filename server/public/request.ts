@@ -1,0 +1,19 @@
+import type { Services } from '../services';
+import { publicLimitersFor, type PublicLimiters } from './limits';
+
+/** What a public page's server code needs from the request: the services, limits and client address. */
+export interface PublicRequest {
+	services: Services;
+	limits: PublicLimiters;
+	ip: string;
+}
+
+export function publicRequest(services: Services, getClientAddress: () => string): PublicRequest {
+	let ip = 'unknown';
+	try {
+		ip = getClientAddress();
+	} catch {
+		// No socket address (in-process rendering): all such requests share one bucket.
+	}
+	return { services, limits: publicLimitersFor(services), ip };
+}

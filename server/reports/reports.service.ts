@@ -1,0 +1,130 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { checkBadgeNumber, normalizeBadgeNumber } from '../../src/lib/domain/badge';
+import type { DB } from '../db/schema';
+import { clientHash } from '../public/client';
+import { publicKeys } from '../public/keys';
+import { takePoints, type PublicLimiters } from '../public/limits';
+import { newBookingReference } from '../booking/reference';
+import { newId } from '../util/ids';
+import { badgeStatus } from '../badges/badges.service';
+
+/**
+ * A resident's report of a suspicious visit. Nothing personal is asked: where, when, what
+ * happened, and the badge number if they saw one.
+ */
+export const reportInput = z.strictObject({
+	address: z.string().trim().min(3).max(200),
+	occurredAt: z.iso.datetime({ offset: true }),
+	description: z.string().trim().min(5).max(2000),
+	badgeSeen: z.string().trim().max(32).optional()
+});
+export type ReportInput = z.infer<typeof reportInput>;
+
+export type ReportAnswer = { kind: 'limited'; retryAfterSeconds: number } | { kind: 'saved'; reference: string };
+
+export async function submitReport(
+	deps: { db: Kysely<DB>; limits: PublicLimiters },
+	input: ReportInput,
+	ip: string,
+	now = new Date()
+): Promise<ReportAnswer> {
+	const wait = await takePoints([[deps.limits.reportIp, ip]]);
+	if (wait !== null) return { kind: 'limited', retryAfterSeconds: wait };
+	const keys = await publicKeys(deps.db);
+	const seen = input.badgeSeen ? normalizeBadgeNumber(input.badgeSeen) : '';
+	const checked = seen ? checkBadgeNumber(seen) : null;
+	const worker = checked?.ok
+		? await deps.db.selectFrom('workers').select('id').where('badge_number', '=', checked.badgeNumber).executeTakeFirst()
+		: undefined;
+	const reference = newBookingReference();
+	await deps.db
+		.insertInto('suspicious_reports')
+		.values({
+			id: newId(),
+			reference,
+			created_at: now.toISOString(),
+			address: input.address,
+			occurred_at: new Date(input.occurredAt).toISOString(),
+			description: input.description,
+			badge_seen: checked?.ok ? checked.badgeNumber : seen || null,
+			worker_id: worker?.id ?? null,
+			client_hash: clientHash(keys.hmac, ip)
+		})
+		.execute();
+	return { kind: 'saved', reference };
+}
+
+/** Newest first, for planners. */
+export async function listReports(db: Kysely<DB>, limit = 200) {
+	const rows = await db
+		.selectFrom('suspicious_reports as r')
+		.leftJoin('workers as w', 'w.id', 'r.worker_id')
+		.select(['r.id', 'r.reference', 'r.created_at', 'r.address', 'r.occurred_at', 'r.description', 'r.badge_seen', 'w.first_name', 'w.last_name', 'w.status', 'w.valid_until'])
+		.orderBy('r.created_at', 'desc')
+		.orderBy('r.id', 'desc')
+		.limit(limit)
+		.execute();
+	return rows.map((r) => ({
+		id: r.id,
+		reference: r.reference,
+		createdAt: r.created_at,
+		address: r.address,
+		occurredAt: r.occurred_at,
+		description: r.description,
+		badgeSeen: r.badge_seen,
+		worker: r.first_name ? { name: `${r.first_name} ${r.last_name}`, status: badgeStatus({ status: r.status!, valid_until: r.valid_until! }, new Date()) } : null
+	}));
+}
+
+/**
+ * Look-ups per badge: the last hour, the last 24 hours and the daily average of the 7 days before.
+ * A spike is a day well above the badge's usual (or an hour that alone is), which suggests someone
+ * is harvesting its live code or a forged copy is going round.
+ */
+export const SPIKE = { minDay: 20, dayFactor: 3, minHour: 15 } as const;
+
+export async function lookupStats(db: Kysely<DB>, now = new Date()) {
+	const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
+	const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+	const weekBefore = new Date(now.getTime() - 8 * 86_400_000).toISOString();
+	const counts = await db
+		.selectFrom('badge_lookups')
+		.select((eb) => [
+			'worker_id',
+			eb.fn.sum<number>(sql`case when at >= ${hourAgo} then 1 else 0 end`).as('hour'),
+			eb.fn.sum<number>(sql`case when at >= ${dayAgo} then 1 else 0 end`).as('day'),
+			eb.fn.sum<number>(sql`case when at < ${dayAgo} then 1 else 0 end`).as('before')
+		])
+		.where('at', '>=', weekBefore)
+		.groupBy('worker_id')
+		.execute();
+	const byWorker = new Map(counts.map((c) => [c.worker_id, c]));
+	const workers = await db
+		.selectFrom('workers')
+		.select(['id', 'badge_number', 'first_name', 'last_name', 'status', 'valid_until'])
+		.orderBy('last_name')
+		.orderBy('first_name')
+		.execute();
+	const badges = workers.map((w) => {
+		const c = byWorker.get(w.id);
+		const hour = Number(c?.hour ?? 0);
+		const day = Number(c?.day ?? 0);
+		const dailyAverage = Number(c?.before ?? 0) / 7;
+		const spike = (day >= SPIKE.minDay && day >= SPIKE.dayFactor * Math.max(dailyAverage, 1)) || hour >= SPIKE.minHour;
+		return {
+			workerId: w.id,
+			badgeNumber: w.badge_number,
+			name: `${w.first_name} ${w.last_name}`,
+			status: badgeStatus(w, now),
+			lastHour: hour,
+			last24h: day,
+			dailyAverage: Math.round(dailyAverage * 10) / 10,
+			spike
+		};
+	});
+	badges.sort((a, b) => Number(b.spike) - Number(a.spike) || b.last24h - a.last24h || a.name.localeCompare(b.name, 'pl'));
+	const unknown = byWorker.get(null);
+	return { badges, notFound: { lastHour: Number(unknown?.hour ?? 0), last24h: Number(unknown?.day ?? 0) }, spikeRule: SPIKE };
+}

@@ -1,0 +1,54 @@
+import { error } from '@sveltejs/kit';
+import { getLocale } from '$lib/paraglide/runtime.js';
+import { m } from '$lib/paraglide/messages.js';
+import { getServices } from '$server/app';
+import { audit } from '$server/audit';
+import { renderBadgeCard } from '$server/badges/badge-card';
+import { signBadgeToken } from '$server/badges/badge-token';
+import { findWorker } from '$server/badges/badges.repository';
+import { publicKeys } from '$server/public/keys';
+import type { RequestHandler } from './$types';
+
+/** The printable badge card for an admin: photo, name, company, number, QR to /v/<signed token>. */
+export const GET: RequestHandler = async ({ params, locals, url, getClientAddress }) => {
+	const auth = locals.auth;
+	if (!auth) error(401, 'UNAUTHORIZED');
+	if (auth.user.role !== 'admin') error(403, 'FORBIDDEN');
+	if (!auth.session.mfa_verified || !auth.user.totp_enabled) error(403, 'MFA_REQUIRED');
+	const { db } = getServices();
+	const worker = await findWorker(db, params.id.slice(0, 64));
+	if (!worker) error(404);
+	const photo = worker.photo_sha256
+		? await db.selectFrom('blobs').select(['content_type', 'data']).where('sha256', '=', worker.photo_sha256).executeTakeFirst()
+		: undefined;
+	const keys = await publicKeys(db);
+	// ORIGIN (adapter-node) is the operator's public address; the QR must point there.
+	const origin = process.env.ORIGIN ?? url.origin;
+	const pdf = await renderBadgeCard(
+		{
+			firstName: worker.first_name,
+			lastName: worker.last_name,
+			company: worker.company,
+			badgeNumber: worker.badge_number,
+			validUntil: worker.valid_until,
+			photo: photo ? { contentType: photo.content_type, data: photo.data } : null,
+			url: `${origin}/v/${signBadgeToken(keys, worker.badge_number)}`,
+			hotline: m.hotline_number()
+		},
+		getLocale()
+	);
+	let ip: string | null = null;
+	try {
+		ip = getClientAddress();
+	} catch {
+		ip = null;
+	}
+	await audit(db, { userId: auth.user.id, sessionKind: auth.session.kind, device: null, ip }, { action: 'badge-card-printed', entity: 'worker', entityId: worker.id });
+	return new Response(Buffer.from(pdf), {
+		headers: {
+			'content-type': 'application/pdf',
+			'content-disposition': `inline; filename="badge-${worker.badge_number}.pdf"`,
+			'cache-control': 'no-store'
+		}
+	});
+};
