@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentTotp } from '$server/auth/totp';
 import { noticeDate } from '$server/notices/notices.service';
 import { newId } from '$server/util/ids';
+import { addDaysToDate, warsawDate } from '$lib/domain/time';
+import { holidaysBetween } from '$server/schedule/calendar';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
 
@@ -147,6 +149,24 @@ describe('planner console at 1440×900', () => {
 		await p.locator('.block').first().click();
 		await p.getByRole('columnheader', { name: 'PPE' }).waitFor();
 		await shot('planner-timeline');
+
+		// Move one job to a working day far ahead, then try one inside the notice period.
+		const ppe = await p.locator('.details tbody tr td.mono').first().innerText();
+		let target = addDaysToDate(day, 40);
+		while ([0, 6].includes(new Date(`${target}T12:00:00Z`).getUTCDay()) || holidaysBetween(target, target).length) target = addDaysToDate(target, 1);
+		await p.getByRole('button', { name: 'Przenieś zlecenie' }).first().click();
+		await p.getByLabel('Nowy dzień').fill(addDaysToDate(warsawDate(), 1));
+		await p.getByRole('button', { name: 'Przenieś', exact: true }).click();
+		await p.getByText(/Za krótki termin powiadomienia/).waitFor();
+		await shot('planner-move-refused');
+		await p.getByLabel('Nowy dzień').fill(target);
+		await p.getByRole('button', { name: 'Przenieś', exact: true }).click();
+		await expect.poll(() => {
+			const c = db();
+			const row = c.prepare(`select j.planned_date d from jobs j join meter_points mp on mp.id = j.meter_point_id where mp.ppe = ? and j.status = 'planned'`).get(ppe) as { d: string };
+			c.close();
+			return row.d;
+		}).toBe(target);
 	});
 
 	it('shows the dashboard with charts from the field facts', async () => {
