@@ -38,7 +38,8 @@ export async function createSession(
 		created_at: at,
 		last_seen_at: at,
 		expires_at: new Date(now.getTime() + SESSION_POLICY[args.kind].absoluteMs).toISOString(),
-		revoked_at: null
+		revoked_at: null,
+		revoked_reason: null
 	};
 	await db.insertInto('sessions').values(session).execute();
 	return { token, session };
@@ -65,7 +66,10 @@ export async function lookupSession(db: Kysely<DB>, token: string | undefined, n
 		.where('sessions.id', '=', hashToken(token))
 		.executeTakeFirst();
 	if (!row) return { status: 'none' };
-	if (row.revoked_at || row.u_disabled) return { status: 'revoked' };
+	// An admin's revocation (or a disabled account) is reported as such; a session the user ended
+	// (sign-out, a new sign-in) is simply no session.
+	if (row.u_disabled || (row.revoked_at && row.revoked_reason === 'admin')) return { status: 'revoked' };
+	if (row.revoked_at) return { status: 'none' };
 	const policy = SESSION_POLICY[row.kind];
 	const nowMs = now.getTime();
 	if (Date.parse(row.expires_at) <= nowMs || Date.parse(row.last_seen_at) + policy.idleMs <= nowMs) {
@@ -85,5 +89,5 @@ export async function lookupSession(db: Kysely<DB>, token: string | undefined, n
 }
 
 export async function revokeSession(db: Kysely<DB>, sessionId: string): Promise<void> {
-	await db.updateTable('sessions').set({ revoked_at: nowIso() }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+	await db.updateTable('sessions').set({ revoked_at: nowIso(), revoked_reason: 'user' }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
 }

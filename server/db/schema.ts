@@ -181,6 +181,7 @@ export interface SessionsTable {
 	last_seen_at: string;
 	expires_at: string;
 	revoked_at: string | null;
+	revoked_reason: 'user' | 'admin' | null;
 }
 
 export interface AuditLogTable {

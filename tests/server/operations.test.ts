@@ -166,7 +166,7 @@ describeEachDb('retention and device sessions', (kind) => {
 		await (await client.api()).auth.signIn({ login: 'fitter-a', password: PASSWORD, client: 'app' });
 		const issued = client.jar.get(SESSION_COOKIE)!;
 		expect(issued).not.toBe(planted);
-		expect((await lookupSession(tdb.db, planted)).status).toBe('revoked');
+		expect((await lookupSession(tdb.db, planted)).status).toBe('none');
 		const now = await lookupSession(tdb.db, issued);
 		expect(now.status === 'ok' && now.user.id).toBe(world.users.fitterA.id);
 		await (await client.api()).auth.signOut();

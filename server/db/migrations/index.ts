@@ -13,6 +13,7 @@ import * as m0003 from './0003-appointments';
 import * as m0004 from './0004-exchange';
 import * as m0005 from './0005-planning';
 import * as m0006 from './0006-public';
+import * as m0008 from './0008-session-revocation';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -30,7 +31,8 @@ const migrations: Record<string, PortableMigration> = {
 	'0003-appointments': m0003,
 	'0004-exchange': m0004,
 	'0005-planning': m0005,
-	'0006-public': m0006
+	'0006-public': m0006,
+	'0008-session-revocation': m0008
 };
 
 class StaticProvider implements MigrationProvider {
