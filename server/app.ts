@@ -3,6 +3,8 @@ import { migrateToLatest } from './db/migrations';
 import { DEMO_ACCOUNTS, hasDemoData, isDatabaseEmpty, seedDemo } from './demo/seed';
 import { log } from './log';
 import { createServices, type Services } from './services';
+import { startCommissioningWorker } from './hes/commissioning';
+import { HesSimulator } from './hes/hes-simulator';
 
 /**
  * The process-wide composition root: one database pool and its services, opened once at start
@@ -10,6 +12,7 @@ import { createServices, type Services } from './services';
  */
 let services: Services | undefined;
 let starting: Promise<Services> | undefined;
+let stopCommissioning: (() => void) | undefined;
 
 export function initApp(): Promise<Services> {
 	return (starting ??= start());
@@ -25,6 +28,7 @@ async function start(): Promise<Services> {
 	}
 	if (process.env.WYMIANA_DEMO !== '0' && (await hasDemoData(database.db))) printDemoAccounts();
 	services = createServices(database);
+	stopCommissioning = startHes(services);
 	return services;
 }
 
@@ -36,6 +40,14 @@ function printDemoAccounts() {
 	);
 }
 
+/** The head-end system: the simulator until a real adapter exists (WYMIANA_HES=off: no worker). */
+function startHes(s: Services): (() => void) | undefined {
+	if (process.env.WYMIANA_HES === 'off') return undefined;
+	const num = (name: string) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : undefined);
+	const hes = new HesSimulator({ delayMs: num('HES_SIM_DELAY_MS') ?? 3000, failureRate: num('HES_SIM_FAILURE_RATE') ?? 0.2, seed: num('HES_SIM_SEED') });
+	return startCommissioningWorker(s.db, hes, num('HES_POLL_MS') ?? 5000);
+}
+
 export function getServices(): Services {
 	if (!services) throw new Error('initApp() has not completed');
 	return services;
@@ -43,6 +55,8 @@ export function getServices(): Services {
 
 export async function closeApp(): Promise<void> {
 	const s = services;
+	stopCommissioning?.();
+	stopCommissioning = undefined;
 	services = undefined;
 	starting = undefined;
 	await s?.database.close();

@@ -11,6 +11,7 @@ import * as m0001 from './0001-core';
 import * as m0002 from './0002-sync';
 import * as m0003 from './0003-appointments';
 import * as m0004 from './0004-exchange';
+import * as m0007 from './0007-fitter-workflow';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -26,7 +27,8 @@ const migrations: Record<string, PortableMigration> = {
 	'0001-core': m0001,
 	'0002-sync': m0002,
 	'0003-appointments': m0003,
-	'0004-exchange': m0004
+	'0004-exchange': m0004,
+	'0007-fitter-workflow': m0007
 };
 
 class StaticProvider implements MigrationProvider {
