@@ -147,8 +147,10 @@ export interface LocalProfile {
 /** Screen state of an exchange in progress that is not a fact yet (the step, resident present). */
 export interface ExchangeDraft {
 	jobId: string;
+	/** In-home: the resident opened (null: not asked yet). */
 	residentPresent: boolean | null;
-	step: string | null;
+	/** The old meter's seals have all been checked. */
+	sealsConfirmed: boolean;
 }
 
 /** IndexedDB cannot index booleans, hence 0 | 1. */
