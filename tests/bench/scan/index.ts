@@ -37,6 +37,7 @@ interface Tally {
 
 function candidates(): Candidate[] {
 	const wasm = nodeZxingWasm();
+	// The library alone as ZXing's harness runs it (TRY_HARDER, PURE_BARCODE first), upright images.
 	const library = createZxingLibraryEngine({ tryHarder: true, pure: true });
 	const wasmDefault = createZxingWasmEngine(wasm);
 	const chainWith = (steps: readonly ChainStep[]) => createDecoderChain({ 'zxing-wasm': wasmDefault, 'zxing-library': library }, steps);
