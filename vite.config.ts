@@ -12,9 +12,6 @@ export default defineConfig({
 		}),
 		sveltekit()
 	],
-	// The barcode decoder worker loads @zxing/library only when it needs it (a dynamic import),
-	// which a classic (iife) worker bundle cannot do.
-	worker: { format: 'es' },
 	server: { port: 3000 },
 	preview: { port: 3000 },
 	test: {

@@ -1,4 +1,7 @@
 /** The page's side of the decoder worker: one crop in flight at a time. */
+// Imported here, in the page's bundle, rather than in the worker: SvelteKit lists the page's
+// assets for the service worker to precache, not the worker's, and the decoder must work offline.
+import wasmUrl from 'zxing-wasm/reader/zxing_reader.wasm?url';
 import DecoderWorker from './decoder.worker?worker';
 import type { ChainResult } from './chain';
 import type { DecoderRequest, DecoderResponse } from './decoder-protocol';
@@ -35,7 +38,7 @@ export class DecoderClient {
 			this.#pending.clear();
 		};
 		// Starts loading the engines (the .wasm) while the camera is still starting.
-		this.#send({ type: 'warm-up' });
+		this.#send({ type: 'init', wasmUrl });
 	}
 
 	#send(message: DecoderRequest, transfer: Transferable[] = []): void {

@@ -2,7 +2,8 @@ import type { ChainResult } from './chain';
 import type { EngineName } from './types';
 
 export type DecoderRequest =
-	| { type: 'warm-up' }
+	/** First message: where zxing-wasm's .wasm is on our origin. */
+	| { type: 'init'; wasmUrl: string }
 	/** RGBA pixels of the crop; the buffer is transferred, not copied. */
 	| { type: 'decode'; id: number; buffer: ArrayBuffer; width: number; height: number };
 
