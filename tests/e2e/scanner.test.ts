@@ -81,6 +81,15 @@ describe('scanner: reads a meter serial from the camera', () => {
 			// The decoder's WebAssembly came from this server, never from a CDN.
 			expect(requests.some((u) => u.startsWith(app.url) && u.endsWith('.wasm'))).toBe(true);
 			expect(requests.filter((u) => !u.startsWith(app.url) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([]);
+			// …and the service worker keeps it, with the decoder worker, for scanning without signal.
+			const precached = await page.evaluate(async () => {
+				await navigator.serviceWorker.ready;
+				const urls: string[] = [];
+				for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) urls.push(new URL(req.url).pathname);
+				return urls;
+			});
+			expect(precached.some((u) => u.endsWith('.wasm'))).toBe(true);
+			expect(precached.some((u) => /decoder\.worker-[^/]+\.js$/.test(u))).toBe(true);
 		} catch (err) {
 			throw new Error(`${String(err)}\n--- console ---\n${consoleLines.join('\n')}`);
 		} finally {

@@ -14,15 +14,20 @@ export interface ChainStep {
 }
 
 /**
- * Measured in Node 20 on a 2-core VM (tests/bench/scan, ZXing blackbox, 191 images):
- * - zxing-wasm (quick pass, then thorough pass on a miss): 185/191 correct, ~1.3 ms an image;
- * - @zxing/library (TRY_HARDER, PURE_BARCODE first): 167/191, ~31 ms an image (~24× slower);
- * - @zxing/library after a zxing-wasm miss read none of the 6 images zxing-wasm missed and
- *   raised the cost of a miss by ~40 ms, so it is only a stand-by for devices where WebAssembly
- *   cannot run (blocked by policy, iOS Lockdown Mode) or the .wasm did not load.
+ * Measured in Node 20 on a shared 2-core VM (tests/bench/scan, ZXing blackbox, 191 images; two
+ * runs on 23 Nov 2026, figures vary ±20 % with the machine's load):
+ * - zxing-wasm, quick pass then thorough pass on a miss: 185/191 correct, 1.1–1.2 ms an image;
+ *   quick pass alone 177/191 at ~0.9 ms, thorough alone 185/191 at ~2.4 ms;
+ * - @zxing/library (TRY_HARDER, PURE_BARCODE first): 167/191 at ~33 ms an image (the chain is
+ *   ~23× faster); with TRY_HARDER only 165/191 at ~14 ms (~10×); without TRY_HARDER 161/191 at
+ *   ~5 ms;
+ * - @zxing/library after every zxing-wasm miss read none of the 6 images zxing-wasm missed and
+ *   made each miss ~3× dearer (4.5 ms an image; 215 ms instead of ~15 ms for a frame with no
+ *   code, which is most frames while the fitter aims), so it is only a stand-by for devices where
+ *   WebAssembly cannot run (blocked by policy, iOS Lockdown Mode) or the .wasm did not load.
  * The native BarcodeDetector (not in Node, so not in the benchmark) comes first where the
- * platform has one: it is the platform's hardware-tuned decoder (ML Kit on Android) and free of
- * our code size; zxing-wasm still reads what it misses.
+ * platform has one: it is the platform's own decoder (ML Kit on Android, Vision on Apple) and
+ * costs no WebAssembly time; zxing-wasm still reads what it misses.
  */
 export const ENGINE_CHAIN: readonly ChainStep[] = [
 	{ name: 'native', use: 'on-miss' },

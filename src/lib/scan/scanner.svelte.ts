@@ -225,6 +225,23 @@ export class ScannerSession {
 		if (this.#video) this.#video.srcObject = null;
 	}
 
+	#suspended = false;
+
+	/** The app went to the background: release the camera (other apps, battery). */
+	suspend(): void {
+		if (this.mode === 'manual' || this.#closed || this.found) return;
+		this.#suspended = true;
+		this.#stopCamera();
+		this.mode = 'starting';
+	}
+
+	/** Back in the foreground: the camera again, if it was in use. */
+	async resume(): Promise<void> {
+		if (!this.#suspended || this.#closed) return;
+		this.#suspended = false;
+		await this.#startCamera();
+	}
+
 	/** The component is going away: camera off, worker gone. */
 	close(): void {
 		this.#closed = true;
