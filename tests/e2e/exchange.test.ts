@@ -56,7 +56,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			const g = c.getContext('2d')!;
 			const img = g.createImageData(c.width, c.height);
 			for (let i = 0; i < img.data.length; i += 4) {
-				const v = (Math.sin(i / 997) * 60 + 120 + Math.random() * 70) | 0;
+				const v = (Math.sin(i / 997) * 60 + 120 + Math.random() * 24) | 0;
 				img.data[i] = v;
 				img.data[i + 1] = (v * 0.9) | 0;
 				img.data[i + 2] = (v * 0.8) | 0;
@@ -72,12 +72,13 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		return Buffer.from(b64, 'base64');
 	}
 
-	async function takePhoto(label: string | RegExp) {
+	/** Picks a camera photo; `done` appears once it is compressed and stored (default: the "saved" note). */
+	async function takePhoto(label: string | RegExp, done = page.getByText('Zdjęcie zapisane na tablecie').first()) {
 		const photo = await cameraPhoto();
 		expect(photo.byteLength).toBeGreaterThan(300 * 1024);
 		const input = page.locator('label.take', { hasText: label }).locator('xpath=following-sibling::input[1]');
 		await input.setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: photo });
-		await page.getByText('Zdjęcie zapisane na tablecie').first().waitFor({ timeout: 30_000 });
+		await done.waitFor({ timeout: 90_000 });
 	}
 
 	/** The scanner's manual entry (always available), for codes the one fake camera does not show. */
@@ -220,7 +221,8 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('button', { name: 'Zapisz odczyty' }).click();
 		await typeCode('Skanuj założoną plombę', 'Numer plomby', 'TD 7000001');
 		await page.locator('.applied li', { hasText: 'TD7000001' }).waitFor();
-		await takePhoto('Zrób zdjęcie nowego licznika');
+		// The last fact of the step: the flow moves on to commissioning by itself.
+		await takePhoto('Zrób zdjęcie nowego licznika', page.getByRole('heading', { name: 'Uruchomienie licznika' }));
 	});
 
 	it('refuses wM-Bus switched on without the customer asking, then requests commissioning', async () => {
@@ -253,7 +255,12 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 
 	it('sends everything once the network is back, and shows the meter communicating', async () => {
 		await context.setOffline(false);
-		await expect.poll(() => header().innerText(), { timeout: 60_000 }).toContain('Wszystko wysłane');
+		await expect
+			.poll(() => header().innerText(), { timeout: 60_000 })
+			.toContain('Wszystko wysłane')
+			.catch((err) => {
+				throw new Error(`${(err as Error).message}\n--- server ---\n${app.output().slice(-4000)}`, { cause: err });
+			});
 		await page.getByRole('link', { name: 'Protokół i stan uruchomienia' }).click();
 		await page.getByRole('heading', { name: 'Wymiana zakończona' }).waitFor();
 		// The HES simulator answers in a moment; the state travels in the next pull.
