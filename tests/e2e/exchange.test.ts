@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveCode } from '../../src/lib/domain/live-code';
 import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
 import { renderBarcode } from '../support/barcodes';
 import { writeFakeCameraVideo } from '../support/fake-camera';
@@ -142,7 +144,13 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
 		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
 		await page.getByRole('heading', { name: 'Kod weryfikacyjny' }).waitFor();
-		expect(await page.locator('.live .code').innerText()).toMatch(/^\d{3}\s\d{3}$/);
+		await expect.poll(() => page.locator('.live .code').innerText()).toMatch(/^\d{3}\s\d{3}$/);
+		// The same code the resident's /verify page computes from the worker's secret.
+		const shown = (await page.locator('.live .code').innerText()).replace(/\s/g, '');
+		const db = serverDb();
+		const secret = (db.prepare("select w.code_secret from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { code_secret: string }).code_secret;
+		db.close();
+		expect([liveCode(secret), liveCode(secret, Date.now() - 60_000)]).toContain(shown);
 		await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 }).catch(async () => {
 			await page.reload();
 			await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
@@ -298,6 +306,12 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			for (const p of photos.filter((p) => p.kind === 'display' || p.kind === 'new_meter')) expect(p.size!).toBeLessThanOrEqual(300 * 1024);
 			const protocol = db.prepare('select b.data from exchanges x join blobs b on b.sha256 = x.protocol_sha256 where x.job_id = ?').get(target.jobId) as { data: Buffer };
 			expect(protocol.data.subarray(0, 5).toString()).toBe('%PDF-');
+			// The PDF made on the tablet says what happened, with the fitter's badge number.
+			const file = join(videoDir, 'protocol.pdf');
+			writeFileSync(file, protocol.data);
+			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+			const badge = (db.prepare("select w.badge_number from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { badge_number: string }).badge_number;
+			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis odbiorcy']) expect(text).toContain(fact);
 			const rejected = db.prepare("select name, reason_code from mutation_log where status = 'rejected'").all();
 			expect(rejected).toEqual([]);
 			const names = (db.prepare("select name from mutation_log m join users u on u.id = m.user_id where u.login = 'monter1' order by m.mutation_id").all() as { name: string }[]).map((r) => r.name);
