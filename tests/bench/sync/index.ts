@@ -16,20 +16,33 @@ import { crewOfUser } from '../../../server/jobs/jobs.repository';
 import { push } from '../../../server/sync/sync.service';
 import type { BenchRow } from '../report';
 
-/** ~10 mutations per job: start, 3 readings, 2 photos, 3 readings of the new meter, complete. */
+/**
+ * ~10 mutations per job: start, 3 readings, 2 photos, 3 readings of the new meter, a note. Every
+ * register every tariff has (1.8.1), with the display photo the rules require; a later reading of
+ * the same register is a correction naming the one before (the server keeps both), so every
+ * mutation is applied, not refused, also when the backlog comes back to a job.
+ */
 function dayOfWork(jobIds: string[], count: number, startId: number): MutationEnvelope[] {
 	const out: MutationEnvelope[] = [];
 	const at = new Date().toISOString();
 	let id = startId;
 	const sha = () => uuidv7().replace(/-/g, '').padEnd(64, '0').slice(0, 64);
+	const latest = new Map<string, string>();
+	const reading = (jobId: string, meterRole: 'old' | 'new'): [string, unknown] => {
+		const readingId = uuidv7();
+		const correctsReadingId = latest.get(`${jobId}:${meterRole}`) ?? null;
+		latest.set(`${jobId}:${meterRole}`, readingId);
+		const value = meterRole === 'old' ? '12345.678' : '0.000';
+		return ['reading.record', { readingId, jobId, meterRole, register: '1.8.1', value, unreadableReason: null, photoSha256: meterRole === 'old' ? sha() : null, confirmedUnusual: true, correctsReadingId }];
+	};
 	for (let j = 0; out.length < count; j++) {
 		const jobId = jobIds[j % jobIds.length]!;
 		const steps: Array<[string, unknown]> = [
 			['job.start', { jobId }],
-			...['1.8.1', '1.8.2', '2.8.1'].map((register): [string, unknown] => ['reading.record', { readingId: uuidv7(), jobId, meterRole: 'old', register, value: '12345.678', unreadableReason: null, photoSha256: null }]),
+			reading(jobId, 'old'), reading(jobId, 'old'), reading(jobId, 'old'),
 			['photo.attach', { photoId: uuidv7(), jobId, sha256: sha(), kind: 'display', contentType: 'image/jpeg', size: 180_000 }],
 			['photo.attach', { photoId: uuidv7(), jobId, sha256: sha(), kind: 'meter', contentType: 'image/jpeg', size: 200_000 }],
-			...['1.8.1', '1.8.2', '2.8.1'].map((register): [string, unknown] => ['reading.record', { readingId: uuidv7(), jobId, meterRole: 'new', register, value: '0.000', unreadableReason: null, photoSha256: null }]),
+			reading(jobId, 'new'), reading(jobId, 'new'), reading(jobId, 'new'),
 			['job.note', { jobId, noteId: uuidv7(), text: 'Wymiana bez uwag.' }]
 		];
 		for (const [name, args] of steps) if (out.length < count) out.push({ id: id++, name, args, at });
