@@ -15,6 +15,7 @@ import { startApp, type RunningApp } from './app-server';
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
 const TABLET = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
 
 interface Target {
 	jobId: string;
@@ -24,6 +25,8 @@ interface Target {
 	lastReadings: Record<string, string>;
 	seals: string[];
 	stockSerial: string;
+	/** Another in-home job, where nobody opens. */
+	noAccessJobId: string;
 }
 
 /**
@@ -96,15 +99,17 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		const db = serverDb();
 		try {
 			// An in-home job of the first crew (a resident signs), its old meter and the fitter's stock.
-			const row = db.prepare(`
+			const rows = db.prepare(`
 				select j.id, m.serial, mp.tariff_group, mp.prosumer, m.last_readings, m.seal_numbers
 				from jobs j join meter_points mp on mp.id = j.meter_point_id
 				join meters m on m.meter_point_id = mp.id and m.state = 'installed'
 				join workers w on w.crew_id = j.crew_id join users u on u.worker_id = w.id
 				where u.login = 'monter1' and j.status = 'planned' and mp.location = 'in_home'
-				order by j.planned_date, j.sequence limit 1`).get() as Record<string, string | number>;
+				order by j.planned_date, j.sequence limit 2`).all() as Record<string, string | number>[];
 			const stock = db.prepare(`select m.serial from meters m join users u on u.id = m.holder_user_id where u.login = 'monter1' and m.state = 'in_stock' order by m.serial limit 1`).get() as { serial: string };
+			const [row, other] = rows as [Record<string, string | number>, Record<string, string | number>];
 			target = {
+				noAccessJobId: String(other.id),
 				jobId: String(row.id), serial: String(row.serial), tariff: row.tariff_group as TariffGroup, prosumer: row.prosumer === 1,
 				lastReadings: JSON.parse(String(row.last_readings)), seals: JSON.parse(String(row.seal_numbers)), stockSerial: stock.serial
 			};
@@ -202,6 +207,13 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		}
 		expect(await page.getByText('Odczyt jest NIŻSZY').count()).toBe(0);
 		await takePhoto('Zdjęcie wyświetlacza');
+		// A reload before saving keeps what was typed and the photo already taken.
+		await page.reload();
+		await page.getByRole('heading', { name: 'Odczyty końcowe' }).waitFor();
+		for (const r of registers) {
+			expect(await page.locator(`#reg-old-${r.replaceAll('.', '\\.')}`).inputValue()).toBe((Number(target.lastReadings[r]) + 123.4).toFixed(1).replace('.', ','));
+		}
+		await page.getByText('Zdjęcie zapisane na tablecie').waitFor();
 		await snap('readings');
 		await page.getByRole('button', { name: 'Zapisz odczyty' }).click();
 	});
@@ -215,6 +227,9 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('timer').waitFor();
 		expect(await page.locator('.clock').innerText()).toMatch(/^00:0[2-9]$/);
 		await snap('outage-running');
+		await page.setViewportSize(PHONE);
+		await snap('outage-running-phone');
+		await page.setViewportSize(TABLET);
 		await page.getByRole('button', { name: 'Zasilanie przywrócone' }).click();
 	});
 
@@ -279,6 +294,26 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			}, { timeout: 30_000, interval: 1000 })
 			.toContain('licznik się komunikuje');
 		await snap('done-online');
+	});
+
+	it('records a no-access visit at another flat, which goes back to planning', async () => {
+		await page.goto(`${app.url}/app/job/${encodeURIComponent(target.noAccessJobId)}`);
+		await page.getByRole('button', { name: 'Rozpocznij pracę' }).click();
+		await page.getByRole('link', { name: 'Przejdź do wymiany' }).click();
+		await page.getByRole('button', { name: 'Nikogo nie ma' }).click();
+		await page.getByText('Brak dostępu — próba 1 z 3.').waitFor();
+		expect(await page.getByLabel('Zostawiono awizo w drzwiach').isChecked()).toBe(true);
+		await snap('no-access');
+		await page.getByRole('button', { name: 'Zapisz brak dostępu' }).click();
+		await page.getByRole('link', { name: 'Przejdź do wymiany' }).or(page.getByRole('button', { name: 'Rozpocznij pracę' })).first().waitFor();
+		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+		const db = serverDb();
+		try {
+			expect(db.prepare('select status, attempt from jobs where id = ?').get(target.noAccessJobId)).toEqual({ status: 'no_access', attempt: 2 });
+			expect(db.prepare('select attempt, notice_left from no_access_visits where job_id = ?').all(target.noAccessJobId)).toEqual([{ attempt: 1, notice_left: 1 }]);
+		} finally {
+			db.close();
+		}
 	});
 
 	it('holds the exchange, readings, outage and every photo on the server exactly once', async () => {

@@ -151,6 +151,8 @@ export interface ExchangeDraft {
 	residentPresent: boolean | null;
 	/** The old meter's seals have all been checked. */
 	sealsConfirmed: boolean;
+	/** Readings typed but not saved yet ("old:1.8.1" → "12345,6"), so a reload keeps them. */
+	inputs?: Record<string, string>;
 }
 
 /** IndexedDB cannot index booleans, hence 0 | 1. */

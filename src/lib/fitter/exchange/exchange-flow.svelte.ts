@@ -118,7 +118,7 @@ export class ExchangeFlow {
 		const db = this.db;
 		await db.transaction('rw', db.drafts, async () => {
 			const current = (await db.drafts.get(this.jobId)) ?? { jobId: this.jobId, residentPresent: null, sealsConfirmed: false };
-			await db.drafts.put({ ...current, ...patch });
+			await db.drafts.put({ ...current, ...patch, inputs: { ...current.inputs, ...patch.inputs } });
 		});
 	}
 
