@@ -28,6 +28,20 @@ async function workingJob(ctx: MutationContext, jobId: string): Promise<Job> {
 	return job;
 }
 
+type JobPoint = Awaited<ReturnType<typeof jobPoint>>;
+
+/**
+ * The job's point and expected meter, read once per pushed batch (a day's work touches each job
+ * many times). Only `exchange.complete` changes what it holds, and it is a job's last fact.
+ */
+async function pointOf(ctx: MutationContext, jobId: string): Promise<JobPoint> {
+	const cached = ctx.points?.get(jobId) as JobPoint | undefined;
+	if (cached) return cached;
+	const point = await jobPoint(ctx.trx, jobId);
+	ctx.points?.set(jobId, point);
+	return point;
+}
+
 function exchangeChange(job: Job, x: Parameters<typeof exchangeDto>[0]): Change {
 	return { entity: 'exchange', id: job.id, op: 'put', crewId: job.crew_id, data: exchangeDto(x) };
 }
@@ -44,15 +58,21 @@ export const exchangeMutators = {
 	'reading.record': async (ctx, args) => {
 		const job = await crewJob(ctx, args.jobId);
 		if (job.status === 'done') throw new RuleError('JOB_CLOSED');
-		const point = await jobPoint(ctx.trx, args.jobId);
+		const point = await pointOf(ctx, args.jobId);
 		if (!isTariffGroup(point.tariff_group) || !registersFor(point.tariff_group, point.prosumer === 1).includes(args.register)) {
 			throw new RuleError('READING_REGISTER');
 		}
 		// A final reading is billing data: the display's photo is its evidence.
 		if (args.meterRole === 'old' && !args.photoSha256) throw new RuleError('PHOTO_REQUIRED');
-		const same = (await readingsOf(ctx.trx, args.jobId)).filter((r) => r.meter_role === args.meterRole && r.register === args.register);
-		if (args.correctsReadingId === null && same.length > 0) throw new RuleError('READING_EXISTS');
-		if (args.correctsReadingId !== null && !same.some((r) => r.id === args.correctsReadingId)) throw new RuleError('READING_CORRECTS_UNKNOWN');
+		// Indexed look-ups (job, meter, register): a long day of corrections stays cheap.
+		const same = ctx.trx
+			.selectFrom('readings')
+			.select('id')
+			.where('job_id', '=', args.jobId)
+			.where('meter_role', '=', args.meterRole)
+			.where('register', '=', args.register);
+		if (args.correctsReadingId === null && (await same.limit(1).executeTakeFirst())) throw new RuleError('READING_EXISTS');
+		if (args.correctsReadingId !== null && !(await same.where('id', '=', args.correctsReadingId).executeTakeFirst())) throw new RuleError('READING_CORRECTS_UNKNOWN');
 		if (args.value !== null && !args.confirmedUnusual) {
 			const concern = readingConcern({
 				value: args.value, meterRole: args.meterRole, lastKnown: lastReadings(point.last_readings)[args.register] ?? null,
@@ -73,7 +93,7 @@ export const exchangeMutators = {
 	'job.noAccess': async (ctx, args) => {
 		const job = await crewJob(ctx, args.jobId);
 		if (job.status === 'done') throw new RuleError('JOB_CLOSED');
-		const point = await jobPoint(ctx.trx, args.jobId);
+		const point = await pointOf(ctx, args.jobId);
 		if (point.location !== 'in_home') throw new RuleError('NOT_IN_HOME');
 		const previous = await ctx.trx.selectFrom('no_access_visits').select('attempt').where('job_id', '=', job.id).execute();
 		const attempt = Math.max(job.attempt, ...previous.map((v) => v.attempt + 1));
@@ -90,7 +110,7 @@ export const exchangeMutators = {
 
 	'exchange.oldMeter': async (ctx, args) => {
 		const job = await workingJob(ctx, args.jobId);
-		const point = await jobPoint(ctx.trx, args.jobId);
+		const point = await pointOf(ctx, args.jobId);
 		const expected = isExpectedMeter(args.serial, point.meter_serial);
 		if (!expected && (!args.mismatchReason || !args.mismatchPhotoSha256)) throw new RuleError('METER_MISMATCH');
 		const x = await saveExchange(ctx.trx, job.id, ctx.userId, {
@@ -157,7 +177,7 @@ export const exchangeMutators = {
 
 	'exchange.commission': async (ctx, args) => {
 		const job = await workingJob(ctx, args.jobId);
-		const point = await jobPoint(ctx.trx, args.jobId);
+		const point = await pointOf(ctx, args.jobId);
 		const existing = await findExchange(ctx.trx, job.id);
 		if (!existing?.new_meter_serial) throw new RuleError('EXCHANGE_INCOMPLETE', 'no new meter');
 		if (!args.contactorClosed || !args.voltageOk) throw new RuleError('CHECKLIST_INCOMPLETE');
@@ -177,7 +197,7 @@ export const exchangeMutators = {
 
 	'exchange.protocol': async (ctx, args) => {
 		const job = await workingJob(ctx, args.jobId);
-		const point = await jobPoint(ctx.trx, args.jobId);
+		const point = await pointOf(ctx, args.jobId);
 		// An in-home exchange is signed by the resident; a stairwell one has nobody to sign.
 		if (point.location === 'in_home' && args.signatureKind !== 'resident') throw new RuleError('VALIDATION', 'in-home needs a signature');
 		const x = await saveExchange(ctx.trx, job.id, ctx.userId, {
@@ -188,7 +208,7 @@ export const exchangeMutators = {
 
 	'exchange.complete': async (ctx, { jobId }) => {
 		const job = await workingJob(ctx, jobId);
-		const point = await jobPoint(ctx.trx, jobId);
+		const point = await pointOf(ctx, jobId);
 		const x = await findExchange(ctx.trx, jobId);
 		const missing = await missingSteps(ctx, jobId, point, x);
 		if (missing.length > 0) throw new RuleError('EXCHANGE_INCOMPLETE', missing.join(','));
@@ -203,6 +223,7 @@ export const exchangeMutators = {
 			await ctx.trx.updateTable('meters').set({ state: 'installed', meter_point_id: point.point_id, holder_user_id: null, updated_at: at }).where('id', '=', meter.id).execute();
 			changes.push({ entity: 'stock', id: meter.id, op: 'del', userId: ctx.userId, data: stockDto(meter) });
 		}
+		ctx.points?.delete(jobId);
 		const done = await saveExchange(ctx.trx, jobId, ctx.userId, { completed_at: ctx.at });
 		await setFieldStatus(ctx, job, 'done', { completed_at: ctx.at });
 		return [exchangeChange(job, done), jobTouched(job), ...changes];

@@ -44,6 +44,8 @@ export interface MutationContext {
 	trx: Transaction<DB>;
 	/** Jobs already read in this batch (a day's work touches each job many times). */
 	jobs: Map<string, Job | null>;
+	/** Per batch: what the exchange rules read about a job's point and meter (see exchange.service). */
+	points?: Map<string, unknown>;
 	userId: string;
 	crewId: string | null;
 	clientId: string;

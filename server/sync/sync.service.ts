@@ -61,6 +61,7 @@ export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): 
 		const changes: Change[] = [];
 		const log: Insertable<MutationLogTable>[] = [];
 		const jobs = new Map<string, Job | null>();
+		const points = new Map<string, unknown>();
 		const receivedAt = nowIso();
 		const record = (m: MutationEnvelope, status: 'applied' | 'rejected', code: string | null) => {
 			log.push({
@@ -96,7 +97,7 @@ export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): 
 			}
 			await sql`savepoint mutation`.execute(trx);
 			try {
-				const ctx = { trx, jobs, userId: actor.userId, crewId: actor.crewId, clientId: input.clientId, mutationId: m.id, at: m.at };
+				const ctx = { trx, jobs, points, userId: actor.userId, crewId: actor.crewId, clientId: input.clientId, mutationId: m.id, at: m.at };
 				changes.push(...(await applyMutation(ctx, m.name as MutationName, parsed.data as never)));
 				await sql`release savepoint mutation`.execute(trx);
 				record(m, 'applied', null);

@@ -215,6 +215,17 @@ describeEachDb('exchange workflow', (kind) => {
 		expect((await tdb.db.selectFrom('jobs').select('status').where('id', '=', job).executeTakeFirstOrThrow()).status).toBe('in_progress');
 	});
 
+	it('wants the resident’s signature on the protocol of an in-home exchange', async () => {
+		const push = device();
+		const { job } = await jobWithMeter({ location: 'in_home' });
+		await push('job.start', { jobId: job });
+		expect(await push('exchange.protocol', { jobId: job, signatureKind: 'stairwell', protocolSha256: sha(5) })).toBe('VALIDATION');
+		expect(await push('exchange.protocol', { jobId: job, signatureKind: 'resident', protocolSha256: sha(5) })).toBe('VALIDATION');
+		expect(await push('exchange.protocol', { jobId: job, signatureKind: 'resident', signatureSha256: sha(6), protocolSha256: sha(5) })).toBe('applied');
+		const x = await tdb.db.selectFrom('exchanges').select(['signature_kind', 'signature_sha256', 'protocol_sha256']).where('job_id', '=', job).executeTakeFirstOrThrow();
+		expect(x).toEqual({ signature_kind: 'resident', signature_sha256: sha(6), protocol_sha256: sha(5) });
+	});
+
 	it('counts no-access visits and turns the job back after the third', async () => {
 		const push = device();
 		const stairwell = await jobWithMeter();
