@@ -47,8 +47,8 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 	let shot = 0;
 
 	const header = () => page.getByRole('status', { name: 'Stan połączenia' });
-	const snap = async (name: string) => {
-		await page.screenshot({ path: join(shots, `exchange-${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+	const snap = async (name: string, fullPage = true) => {
+		await page.screenshot({ path: join(shots, `exchange-${String(++shot).padStart(2, '0')}-${name}.png`), fullPage });
 	};
 	const serverDb = () => new Database(app.databasePath, { readonly: true, fileMustExist: true });
 
@@ -160,7 +160,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			await page.reload();
 			await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
 		});
-		await snap('today');
+		await snap('today', false);
 		await context.setOffline(true);
 	});
 
