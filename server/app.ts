@@ -4,6 +4,8 @@ import { DEMO_ACCOUNTS, hasDemoData, isDatabaseEmpty, seedDemo } from './demo/se
 import { log } from './log';
 import { purgeResidentPhones } from './ops/retention';
 import { createServices, type Services } from './services';
+import { startCommissioningWorker } from './hes/commissioning';
+import { HesSimulator } from './hes/hes-simulator';
 
 /**
  * The process-wide composition root: one database pool and its services, opened once at start
@@ -14,6 +16,7 @@ let starting: Promise<Services> | undefined;
 let stopping = false;
 let retentionTimer: ReturnType<typeof setInterval> | undefined;
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
+let stopCommissioning: (() => void) | undefined;
 
 export function initApp(): Promise<Services> {
 	return (starting ??= start());
@@ -38,6 +41,7 @@ async function start(): Promise<Services> {
 	void purge();
 	retentionTimer = setInterval(purge, RETENTION_EVERY_MS);
 	retentionTimer.unref();
+	stopCommissioning = startHes(services);
 	return services;
 }
 
@@ -60,6 +64,14 @@ function printDemoAccounts() {
 	);
 }
 
+/** The head-end system: the simulator until a real adapter exists (WYMIANA_HES=off: no worker). */
+function startHes(s: Services): (() => void) | undefined {
+	if (process.env.WYMIANA_HES === 'off') return undefined;
+	const num = (name: string) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : undefined);
+	const hes = new HesSimulator({ delayMs: num('HES_SIM_DELAY_MS') ?? 3000, failureRate: num('HES_SIM_FAILURE_RATE') ?? 0.2, seed: num('HES_SIM_SEED') });
+	return startCommissioningWorker(s.db, hes, num('HES_POLL_MS') ?? 5000);
+}
+
 export function getServices(): Services {
 	if (!services) throw new Error('initApp() has not completed');
 	return services;
@@ -67,6 +79,8 @@ export function getServices(): Services {
 
 export async function closeApp(): Promise<void> {
 	const s = services;
+	stopCommissioning?.();
+	stopCommissioning = undefined;
 	services = undefined;
 	starting = undefined;
 	if (retentionTimer) clearInterval(retentionTimer);

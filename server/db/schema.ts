@@ -130,6 +130,11 @@ export interface MetersTable {
 	meter_point_id: string | null;
 	/** For meters in stock: the fitter (user) who holds it. */
 	holder_user_id: string | null;
+	/** JSON array of the seal numbers on record for an installed meter. */
+	seal_numbers?: string | null;
+	/** JSON `{ "1.8.1": "12345.678" }`: the last known (billed) readings, and when. */
+	last_readings?: string | null;
+	last_read_on?: string | null;
 	created_at: string;
 	updated_at: string;
 }
@@ -204,7 +209,7 @@ export interface CountersTable {
 }
 
 /** `rejection` rows carry a device's refused mutations back to it (user-scoped). */
-export type SyncEntity = 'job' | 'note' | 'reading' | 'photo' | 'stock' | 'rejection';
+export type SyncEntity = 'job' | 'note' | 'reading' | 'photo' | 'stock' | 'exchange' | 'outage' | 'seal' | 'visit' | 'profile' | 'rejection';
 
 export interface ChangeLogTable {
 	seq: number;
@@ -263,6 +268,8 @@ export interface ReadingsTable {
 	client_id: string;
 	mutation_id: number;
 	created_at: string;
+	confirmed_unusual?: number;
+	corrects_reading_id?: string | null;
 }
 
 export interface JobPhotosTable {
@@ -320,6 +327,13 @@ export interface ExchangesTable {
 	user_id: string;
 	created_at: string;
 	updated_at: string;
+	old_meter_id?: string | null;
+	/** When the HES worker may try (again); null when nothing is due. */
+	commissioning_next_at?: string | null;
+	/** The worker (token) that claimed the request, until when: a crashed worker's claim expires. */
+	commissioning_claim?: string | null;
+	commissioning_claimed_until?: string | null;
+	completed_at?: string | null;
 }
 
 export interface OutagesTable {

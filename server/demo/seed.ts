@@ -9,6 +9,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import { Secret } from 'otpauth';
 import { generateBadgeNumber } from '../../src/lib/domain/badge';
 import { ppeWithCheckDigit } from '../../src/lib/domain/ppe';
+import { isTariffGroup, registersFor } from '../../src/lib/domain/tariff';
 import { addDaysToDate, previousWorkingDay, warsawDate, warsawInstant, workingDaysFrom } from '../../src/lib/domain/time';
 import { hashPassword } from '../auth/password';
 import type { DB, MeterLocation, Role } from '../db/schema';
@@ -218,7 +219,7 @@ export function buildDemoWorld(today: string, passwordHashes: string[], at: stri
 	const people = buildPeople(rng, today, at, crews, passwordHashes);
 	const places = buildPlaces(rng, at);
 	const meters = [
-		...buildConventionalMeters(rng, serials, places.meterPoints, at),
+		...withRecords(buildConventionalMeters(rng, serials, places.meterPoints, at), places.meterPoints, today),
 		...buildLzoStock(rng, serials, people.users, at)
 	];
 	const plan = buildJobs(today, places.groups, crews, at);
@@ -397,6 +398,41 @@ function buildConventionalMeters(rng: Rng, serials: Set<string>, points: Row<'me
 			holder_user_id: null,
 			created_at: at,
 			updated_at: at
+		};
+	});
+}
+
+/**
+ * What the operator's records say about each old meter: its seals and its last billed readings
+ * (every register of the point's tariff group). A PRNG of its own, so the rest of the demo world
+ * stays exactly as it was before these records existed.
+ */
+function withRecords(meters: Row<'meters'>[], points: Row<'meter_points'>[], today: string): Row<'meters'>[] {
+	const rng = mulberry32(SEED ^ 0x5ea1);
+	const byId = new Map(points.map((p) => [p.id!, p]));
+	const takenSeals = new Set<string>();
+	const seal = () => {
+		for (;;) {
+			const number = `TD${1_000_000 + rng.int(9_000_000)}`;
+			if (!takenSeals.has(number)) {
+				takenSeals.add(number);
+				return number;
+			}
+		}
+	};
+	return meters.map((meter) => {
+		const point = byId.get(meter.meter_point_id!)!;
+		const group = isTariffGroup(point.tariff_group) ? point.tariff_group : 'G11';
+		const readings: Record<string, string> = {};
+		for (const register of registersFor(group, point.prosumer === 1)) {
+			const base = register.startsWith('2.') ? 200 + rng.int(3000) : 2000 + rng.int(38_000);
+			readings[register] = `${base}.${rng.int(10)}`;
+		}
+		return {
+			...meter,
+			seal_numbers: JSON.stringify([seal(), seal()]),
+			last_readings: JSON.stringify(readings),
+			last_read_on: addDaysToDate(today, -(60 + rng.int(120)))
 		};
 	});
 }

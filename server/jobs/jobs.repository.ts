@@ -12,7 +12,7 @@ export function jobsWithPlace(db: Kysely<DB>) {
 		.select([
 			'jobs.id', 'jobs.status', 'jobs.planned_date', 'jobs.window_start', 'jobs.window_end', 'jobs.sequence',
 			'jobs.attempt', 'jobs.crew_id', 'mp.location', 'mp.ppe', 'mp.stairwell', 'mp.flat', 'mp.tariff_group',
-			'mp.prosumer', 'm.serial as meter_serial', 'm.model as meter_model', 'e.id as estate_id', 'e.name as estate_name',
+			'mp.prosumer', 'm.serial as meter_serial', 'm.model as meter_model', 'm.last_readings', 'm.last_read_on', 'm.seal_numbers', 'e.id as estate_id', 'e.name as estate_name',
 			'b.id as building_id', 'b.street', 'b.number', 'b.postcode', 'b.city'
 		]);
 }
@@ -45,6 +45,15 @@ export async function crewOfUser(db: Kysely<DB>, userId: string): Promise<string
 	return row?.crew_id ?? null;
 }
 
+function parseJson<T>(raw: string | null | undefined): T | null {
+	if (!raw) return null;
+	try {
+		return JSON.parse(raw) as T;
+	} catch {
+		return null;
+	}
+}
+
 export function toJobDto(r: JobRow) {
 	return {
 		id: r.id,
@@ -62,6 +71,9 @@ export function toJobDto(r: JobRow) {
 		prosumer: r.prosumer === 1,
 		meterSerial: r.meter_serial,
 		meterModel: r.meter_model,
+		lastReadings: parseJson<Record<string, string>>(r.last_readings) ?? null,
+		lastReadOn: r.last_read_on ?? null,
+		expectedSeals: parseJson<string[]>(r.seal_numbers) ?? [],
 		estate: { id: r.estate_id, name: r.estate_name },
 		building: { id: r.building_id, street: r.street, number: r.number, postcode: r.postcode, city: r.city }
 	};

@@ -6,7 +6,7 @@ import { nowIso } from '../util/ids';
 import { recordChanges } from './change-log';
 import { photoDto } from './entities';
 
-export const BLOB_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export const BLOB_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'] as const;
 export const MAX_BLOB_BYTES = 20_000_000;
 
 /**

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DB, JobNotesTable, JobPhotosTable, ReadingsTable } from '../db/schema';
+import type { DB, ExchangesTable, JobNotesTable, JobPhotosTable, NoAccessVisitsTable, OutagesTable, ReadingsTable, SealsTable, WorkersTable } from '../db/schema';
 import type { Selectable } from 'kysely';
 import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
 
@@ -7,7 +7,8 @@ import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
 export const noteDto = (n: Selectable<JobNotesTable>) => ({ id: n.client_note_id, jobId: n.job_id, text: n.text, at: n.at });
 export const readingDto = (r: Selectable<ReadingsTable>) => ({
 	id: r.id, jobId: r.job_id, meterRole: r.meter_role, register: r.register, value: r.value,
-	unreadableReason: r.unreadable_reason, photoSha256: r.photo_sha256, at: r.at
+	unreadableReason: r.unreadable_reason, photoSha256: r.photo_sha256, at: r.at,
+	confirmedUnusual: r.confirmed_unusual === 1, correctsReadingId: r.corrects_reading_id ?? null
 });
 export const photoDto = (p: Selectable<JobPhotosTable>, uploaded: boolean) => ({
 	id: p.id, jobId: p.job_id, sha256: p.sha256, kind: p.kind, contentType: p.content_type, size: p.size, at: p.at, uploaded
@@ -24,3 +25,22 @@ export async function jobDtos(db: Kysely<DB>, ids: string[]): Promise<Map<string
 	}
 	return out;
 }
+
+export const exchangeDto = (x: Selectable<ExchangesTable>) => ({
+	id: x.job_id, jobId: x.job_id, oldMeterSerial: x.old_meter_serial, oldMeterMismatch: x.old_meter_mismatch === 1,
+	mismatchReason: x.mismatch_reason, mismatchPhotoSha256: x.mismatch_photo_sha256, irregularitySuspected: x.irregularity_suspected === 1,
+	newMeterSerial: x.new_meter_serial, newMeterId: x.new_meter_id, newMeterModel: x.new_meter_model, notInStockReason: x.not_in_stock_reason,
+	contactorClosed: x.contactor_closed === null ? null : x.contactor_closed === 1, tariffProgrammed: x.tariff_programmed,
+	wmbusEnabled: x.wmbus_enabled === null ? null : x.wmbus_enabled === 1, wmbusRequested: x.wmbus_requested === null ? null : x.wmbus_requested === 1,
+	voltageOk: x.voltage_ok === null ? null : x.voltage_ok === 1, commissioningState: x.commissioning_state,
+	commissioningAttempts: x.commissioning_attempts, commissioningError: x.commissioning_error, signatureKind: x.signature_kind,
+	signatureSha256: x.signature_sha256, protocolSha256: x.protocol_sha256, completedAt: x.completed_at ?? null
+});
+export const outageDto = (o: Selectable<OutagesTable>) => ({ id: o.id, jobId: o.job_id, offAt: o.off_at, onAt: o.on_at, overrunReason: o.overrun_reason });
+export const sealDto = (s: Selectable<SealsTable>) => ({ id: s.id, jobId: s.job_id, meterRole: s.meter_role, number: s.number, state: s.state, photoSha256: s.photo_sha256 });
+export const visitDto = (v: Selectable<NoAccessVisitsTable>) => ({ id: v.id, jobId: v.job_id, attempt: v.attempt, noticeLeft: v.notice_left === 1, photoSha256: v.photo_sha256, at: v.at });
+/** The signed-in fitter's own badge, with the live code's secret: only ever sent to that user. */
+export const profileDto = (w: Selectable<WorkersTable>) => ({
+	id: 'me', workerId: w.id, firstName: w.first_name, lastName: w.last_name, company: w.company, badgeNumber: w.badge_number,
+	validUntil: w.valid_until, status: w.status, codeSecret: w.code_secret
+});

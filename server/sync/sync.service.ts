@@ -7,7 +7,7 @@ import { translate, type Locale } from '../i18n';
 import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
 import { nowIso } from '../util/ids';
 import { changesSince, currentSeq, recordChanges, type Change } from './change-log';
-import { jobDtos, noteDto, photoDto, readingDto, stockDto } from './entities';
+import { exchangeDto, jobDtos, noteDto, outageDto, photoDto, profileDto, readingDto, sealDto, stockDto, visitDto } from './entities';
 import { applyMutation, isDuplicateKey, RuleError } from './mutators';
 
 export interface SyncActor {
@@ -61,6 +61,7 @@ export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): 
 		const changes: Change[] = [];
 		const log: Insertable<MutationLogTable>[] = [];
 		const jobs = new Map<string, Job | null>();
+		const points = new Map<string, unknown>();
 		const receivedAt = nowIso();
 		const record = (m: MutationEnvelope, status: 'applied' | 'rejected', code: string | null) => {
 			log.push({
@@ -96,7 +97,7 @@ export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): 
 			}
 			await sql`savepoint mutation`.execute(trx);
 			try {
-				const ctx = { trx, jobs, userId: actor.userId, crewId: actor.crewId, clientId: input.clientId, mutationId: m.id, at: m.at };
+				const ctx = { trx, jobs, points, userId: actor.userId, crewId: actor.crewId, clientId: input.clientId, mutationId: m.id, at: m.at };
 				changes.push(...(await applyMutation(ctx, m.name as MutationName, parsed.data as never)));
 				await sql`release savepoint mutation`.execute(trx);
 				record(m, 'applied', null);
@@ -152,11 +153,19 @@ async function snapshot(db: Kysely<DB>, actor: SyncActor): Promise<SyncChange[]>
 		const ids = jobs.map((j) => j.id);
 		for (let i = 0; i < ids.length; i += 500) {
 			const chunk = ids.slice(i, i + 500);
-			const [notes, readings, photos] = await Promise.all([
+			const [notes, readings, photos, exchanges, outages, seals, visits] = await Promise.all([
 				db.selectFrom('job_notes').selectAll().where('job_id', 'in', chunk).orderBy('created_at').execute(),
 				db.selectFrom('readings').selectAll().where('job_id', 'in', chunk).orderBy('created_at').execute(),
-				db.selectFrom('job_photos').leftJoin('blobs', 'blobs.sha256', 'job_photos.sha256').selectAll('job_photos').select('blobs.sha256 as stored').where('job_id', 'in', chunk).execute()
+				db.selectFrom('job_photos').leftJoin('blobs', 'blobs.sha256', 'job_photos.sha256').selectAll('job_photos').select('blobs.sha256 as stored').where('job_id', 'in', chunk).execute(),
+				db.selectFrom('exchanges').selectAll().where('job_id', 'in', chunk).execute(),
+				db.selectFrom('outages').selectAll().where('job_id', 'in', chunk).execute(),
+				db.selectFrom('seals').selectAll().where('job_id', 'in', chunk).execute(),
+				db.selectFrom('no_access_visits').selectAll().where('job_id', 'in', chunk).execute()
 			]);
+			for (const x of exchanges) out.push({ entity: 'exchange', op: 'put', id: x.job_id, data: exchangeDto(x) });
+			for (const o of outages) out.push({ entity: 'outage', op: 'put', id: o.id, data: outageDto(o) });
+			for (const s of seals) out.push({ entity: 'seal', op: 'put', id: s.id, data: sealDto(s) });
+			for (const v of visits) out.push({ entity: 'visit', op: 'put', id: v.id, data: visitDto(v) });
 			for (const n of notes) out.push({ entity: 'note', op: 'put', id: n.client_note_id, data: noteDto(n) });
 			for (const r of readings) out.push({ entity: 'reading', op: 'put', id: r.id, data: readingDto(r) });
 			for (const p of photos) out.push({ entity: 'photo', op: 'put', id: p.id, data: photoDto(p, p.stored !== null) });
@@ -170,6 +179,9 @@ async function snapshot(db: Kysely<DB>, actor: SyncActor): Promise<SyncChange[]>
 		.orderBy('serial')
 		.execute();
 	for (const m of stock) out.push({ entity: 'stock', op: 'put', id: m.id, data: stockDto(m) });
+	// The fitter's own badge and live-code secret, for the code shown on the tablet offline.
+	const worker = await db.selectFrom('users').innerJoin('workers', 'workers.id', 'users.worker_id').selectAll('workers').where('users.id', '=', actor.userId).executeTakeFirst();
+	if (worker) out.push({ entity: 'profile', op: 'put', id: 'me', data: profileDto(worker) });
 	return out;
 }
 

@@ -13,6 +13,7 @@ import * as m0003 from './0003-appointments';
 import * as m0004 from './0004-exchange';
 import * as m0005 from './0005-planning';
 import * as m0006 from './0006-public';
+import * as m0007 from './0007-fitter-workflow';
 import * as m0008 from './0008-session-revocation';
 
 export interface MigrationContext {
@@ -32,6 +33,7 @@ const migrations: Record<string, PortableMigration> = {
 	'0004-exchange': m0004,
 	'0005-planning': m0005,
 	'0006-public': m0006,
+	'0007-fitter-workflow': m0007,
 	'0008-session-revocation': m0008
 };
 

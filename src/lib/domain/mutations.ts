@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { nulCharacterPaths } from './control-chars';
+import { codeSchema } from './codes';
+import { TARIFF_GROUPS } from './tariff';
 
 /**
  * The fitter's changes, as named mutations. The same schemas validate on the tablet (before a
@@ -8,6 +10,13 @@ import { nulCharacterPaths } from './control-chars';
  */
 const id = z.string().min(1).max(64);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, { message: 'sha256' });
+/** A fitter's explanation (override, overrun, unreadable display). */
+const reason = z.string().trim().min(3, { message: 'reason_too_short' }).max(500);
+const instant = z.iso.datetime({ offset: true });
+/** A meter serial or seal number as printed or scanned, stored normalised (codes.ts). */
+const serial = codeSchema('meter_serial');
+const sealNumber = codeSchema('seal');
+const codeSource = z.enum(['camera', 'manual']);
 /** kWh as a decimal string (no float rounding on a billing value): up to 9 digits, 3 decimals. */
 export const kwhValue = z.string().regex(/^\d{1,9}(\.\d{1,3})?$/, { message: 'reading_value_format' });
 export const obisRegister = z.string().regex(/^[12]\.8\.[0-4]$/, { message: 'obis_register' });
@@ -17,7 +26,10 @@ export const mutationArgs = {
 	'job.start': z.strictObject({ jobId: id }),
 	/** A free-text note on the job ("klatka zamknięta, klucz u administratora"). */
 	'job.note': z.strictObject({ jobId: id, noteId: id, text: z.string().trim().min(1).max(1000) }),
-	/** A register reading of the removed (old) or fitted (new) meter. */
+	/**
+	 * A register reading of the removed (old) or fitted (new) meter. Billing data: never replaced.
+	 * A correction is a new reading that names the one it corrects; both are kept.
+	 */
 	'reading.record': z.strictObject({
 		readingId: id,
 		jobId: id,
@@ -25,8 +37,12 @@ export const mutationArgs = {
 		register: obisRegister,
 		value: kwhValue.nullable(),
 		/** Required when value is null: why the display could not be read. */
-		unreadableReason: z.string().trim().min(3).max(500).nullable().default(null),
-		photoSha256: sha256.nullable().default(null)
+		unreadableReason: reason.nullable().default(null),
+		photoSha256: sha256.nullable().default(null),
+		/** The fitter confirmed a value below the last known one or implausibly high. */
+		confirmedUnusual: z.boolean().default(false),
+		/** This reading corrects an earlier one of the same register (which stays on record). */
+		correctsReadingId: id.nullable().default(null)
 	}).refine((r) => r.value !== null || r.unreadableReason !== null, {
 		message: 'reading_unreadable_reason',
 		path: ['unreadableReason']
@@ -36,18 +52,76 @@ export const mutationArgs = {
 		photoId: id,
 		jobId: id,
 		sha256,
-		kind: z.enum(['display', 'meter', 'seal', 'no_access', 'other']),
-		contentType: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+		kind: z.enum(['display', 'meter', 'seal', 'no_access', 'mismatch', 'new_meter', 'signature', 'protocol', 'other']),
+		contentType: z.enum(['image/jpeg', 'image/png', 'image/webp', 'application/pdf']),
 		size: z.number().int().min(1).max(20_000_000)
 	}),
-	/** Nobody home for an in-home meter. */
-	'job.noAccess': z.strictObject({ jobId: id, noticeLeft: z.boolean() }),
-	/** The exchange is finished on site. */
-	'job.complete': z.strictObject({ jobId: id })
+	/**
+	 * Nobody home for an in-home meter: one visit (attempt) recorded; the job goes back to planning,
+	 * after the third attempt as a turn-back.
+	 */
+	'job.noAccess': z.strictObject({
+		jobId: id,
+		noticeLeft: z.boolean(),
+		visitId: id.nullable().default(null),
+		photoSha256: sha256.nullable().default(null)
+	}),
+	/** The exchange is finished on site (without the exchange checks; see `exchange.complete`). */
+	'job.complete': z.strictObject({ jobId: id }),
+	/** The old meter found on site; not the job's expected one only with a reason and a photo. */
+	'exchange.oldMeter': z.strictObject({
+		jobId: id,
+		serial,
+		source: codeSource,
+		mismatchReason: reason.nullable().default(null),
+		mismatchPhotoSha256: sha256.nullable().default(null)
+	}),
+	/** A seal: on the old meter as found (intact, broken, missing), on the new one as applied. */
+	'seal.record': z.strictObject({
+		sealId: id,
+		jobId: id,
+		meterRole: z.enum(['old', 'new']),
+		number: sealNumber.nullable(),
+		state: z.enum(['intact', 'broken', 'missing', 'applied']),
+		photoSha256: sha256.nullable().default(null)
+	})
+		.refine((s) => (s.meterRole === 'new') === (s.state === 'applied'), { message: 'seal_state_role', path: ['state'] })
+		.refine((s) => s.state === 'missing' || s.number !== null, { message: 'seal_number_required', path: ['number'] }),
+	/** "Power off": the instant the fitter cut the supply (the timer runs from it). */
+	'outage.start': z.strictObject({ outageId: id, jobId: id, offAt: instant }),
+	/** "Power restored"; past the target a reason is required. */
+	'outage.end': z.strictObject({ outageId: id, jobId: id, onAt: instant, overrunReason: reason.nullable().default(null) }),
+	/** The LZO fitted; not in this fitter's stock only with a reason. */
+	'exchange.newMeter': z.strictObject({
+		jobId: id,
+		serial,
+		source: codeSource,
+		notInStockReason: reason.nullable().default(null)
+	}),
+	/** Commissioning checklist done on site, and the registration request to the head-end system. */
+	'exchange.commission': z.strictObject({
+		jobId: id,
+		contactorClosed: z.boolean(),
+		tariffProgrammed: z.enum(TARIFF_GROUPS),
+		wmbusEnabled: z.boolean(),
+		wmbusRequested: z.boolean(),
+		voltageOk: z.boolean()
+	}),
+	/** The exchange protocol made on the tablet, with the resident's signature or none (stairwell). */
+	'exchange.protocol': z.strictObject({
+		jobId: id,
+		signatureKind: z.enum(['resident', 'stairwell']),
+		signatureSha256: sha256.nullable().default(null),
+		protocolSha256: sha256
+	}).refine((p) => (p.signatureKind === 'resident') === (p.signatureSha256 !== null), { message: 'signature_required', path: ['signatureSha256'] }),
+	/** The exchange is finished: every step recorded. */
+	'exchange.complete': z.strictObject({ jobId: id })
 } as const;
 
 export type MutationName = keyof typeof mutationArgs;
 export type MutationArgs<N extends MutationName> = z.output<(typeof mutationArgs)[N]>;
+/** What a caller passes: fields with defaults may be left out. */
+export type MutationInput<N extends MutationName> = z.input<(typeof mutationArgs)[N]>;
 export const MUTATION_NAMES = Object.keys(mutationArgs) as MutationName[];
 
 /** What travels in the outbox and in a push: `id` grows by one per mutation of a client. */
@@ -80,7 +154,7 @@ export type PushResult = {
 	results: Array<{ id: number; status: 'applied' | 'rejected' | 'skipped'; reason?: { code: string; message: string } }>;
 };
 
-export type SyncEntity = 'job' | 'note' | 'reading' | 'photo' | 'stock';
+export type SyncEntity = 'job' | 'note' | 'reading' | 'photo' | 'stock' | 'exchange' | 'outage' | 'seal' | 'visit' | 'profile';
 export type SyncChange = { entity: SyncEntity; op: 'put' | 'del'; id: string; data?: Record<string, unknown> };
 export type PullResult = {
 	cursor: number;

@@ -2,7 +2,7 @@ import { liveQuery, type Subscription } from 'dexie';
 import { trpc } from '$lib/api/client';
 import { errorCode, errorMessage } from '$lib/api/errors';
 import { addDaysToDate, warsawDate } from '$lib/domain/time';
-import type { LocalJob } from '$lib/offline/db';
+import type { LocalJob, LocalProfile } from '$lib/offline/db';
 import { startDevice, stopDevice, type OfflineDevice } from '$lib/offline/device';
 import { SyncStatus } from '$lib/offline/sync-status.svelte';
 import { m } from '$lib/paraglide/messages.js';
@@ -54,6 +54,8 @@ export class FitterHome {
 
 	today = $state<string | null>(null);
 	jobs = $state.raw<UpcomingJob[]>([]);
+	/** The fitter's badge and live-code secret, synced to this tablet (null until the first sync). */
+	profile = $state.raw<LocalProfile | null>(null);
 	/** The local database could not be read (private mode, storage blocked). */
 	jobsError = $state<string | null>(null);
 	signingOut = $state(false);
@@ -172,9 +174,14 @@ export class FitterHome {
 			},
 			error: () => (this.jobsError = m.sync_storage_error())
 		});
+		const profile: Subscription = liveQuery(() => device.db.profile.get('me')).subscribe({
+			next: (row) => (this.profile = row ?? null),
+			error: () => (this.profile = null)
+		});
 		this.stopWatching = () => {
 			stopStatus();
 			jobs.unsubscribe();
+			profile.unsubscribe();
 		};
 		// Evicted storage would lose unsent work; asked at each sign-in, shown on the diagnostics screen.
 		void requestPersistence();

@@ -28,6 +28,11 @@ export interface LocalJob {
 	prosumer: boolean;
 	meterSerial: string | null;
 	meterModel: string | null;
+	/** The old meter's last known (billed) readings by register, and their date. */
+	lastReadings?: Record<string, string> | null;
+	lastReadOn?: string | null;
+	/** Seal numbers on record for the old meter. */
+	expectedSeals?: string[];
 	estate: { id: string; name: string };
 	building: { id: string; street: string; number: string; postcode: string; city: string };
 }
@@ -48,13 +53,15 @@ export interface LocalReading {
 	unreadableReason: string | null;
 	photoSha256: string | null;
 	at: string;
+	confirmedUnusual?: boolean;
+	correctsReadingId?: string | null;
 }
 
 export interface LocalPhoto {
 	id: string;
 	jobId: string;
 	sha256: string;
-	kind: 'display' | 'meter' | 'seal' | 'no_access' | 'other';
+	kind: 'display' | 'meter' | 'seal' | 'no_access' | 'mismatch' | 'new_meter' | 'signature' | 'protocol' | 'other';
 	contentType: string;
 	size: number;
 	at: string;
@@ -67,6 +74,85 @@ export interface LocalStock {
 	serial: string;
 	manufacturer: string;
 	model: string;
+}
+
+export type CommissioningState = 'not_requested' | 'pending' | 'communicating' | 'failed' | 'escalated';
+
+/** One job's exchange record (id = jobId), the same shape as the server's exchange DTO. */
+export interface LocalExchange {
+	id: string;
+	jobId: string;
+	oldMeterSerial: string | null;
+	oldMeterMismatch: boolean;
+	mismatchReason: string | null;
+	mismatchPhotoSha256: string | null;
+	irregularitySuspected: boolean;
+	newMeterSerial: string | null;
+	newMeterId: string | null;
+	newMeterModel: string | null;
+	notInStockReason: string | null;
+	contactorClosed: boolean | null;
+	tariffProgrammed: string | null;
+	wmbusEnabled: boolean | null;
+	wmbusRequested: boolean | null;
+	voltageOk: boolean | null;
+	commissioningState: CommissioningState;
+	commissioningAttempts: number;
+	commissioningError: string | null;
+	signatureKind: 'resident' | 'stairwell' | null;
+	signatureSha256: string | null;
+	protocolSha256: string | null;
+	completedAt: string | null;
+}
+
+export interface LocalOutage {
+	id: string;
+	jobId: string;
+	offAt: string;
+	onAt: string | null;
+	overrunReason: string | null;
+}
+
+export interface LocalSeal {
+	id: string;
+	jobId: string;
+	meterRole: 'old' | 'new';
+	number: string | null;
+	state: 'intact' | 'broken' | 'missing' | 'applied';
+	photoSha256: string | null;
+}
+
+export interface LocalVisit {
+	id: string;
+	jobId: string;
+	attempt: number;
+	noticeLeft: boolean;
+	photoSha256: string | null;
+	at: string;
+}
+
+/** The signed-in fitter's badge and live-code secret (only ever their own). */
+export interface LocalProfile {
+	id: 'me';
+	workerId: string;
+	firstName: string;
+	lastName: string;
+	company: string;
+	badgeNumber: string;
+	validUntil: string;
+	status: string;
+	codeSecret: string;
+}
+
+/** Screen state of an exchange in progress that is not a fact yet (the step, resident present). */
+export interface ExchangeDraft {
+	jobId: string;
+	/** In-home: the resident opened (null: not asked yet). */
+	residentPresent: boolean | null;
+	/** The old meter's seals have all been checked. */
+	sealsConfirmed: boolean;
+	/** Readings typed but not saved yet ("old:1.8.1" → "12345,6"), so a reload keeps them. */
+	inputs?: Record<string, string>;
 }
 
 /** IndexedDB cannot index booleans, hence 0 | 1. */
@@ -128,6 +214,12 @@ export type WymianaDb = Dexie & {
 	readings: EntityTable<LocalReading, 'id'>;
 	photos: EntityTable<LocalPhoto, 'id'>;
 	stock: EntityTable<LocalStock, 'id'>;
+	exchanges: EntityTable<LocalExchange, 'id'>;
+	outages: EntityTable<LocalOutage, 'id'>;
+	seals: EntityTable<LocalSeal, 'id'>;
+	visits: EntityTable<LocalVisit, 'id'>;
+	profile: EntityTable<LocalProfile, 'id'>;
+	drafts: EntityTable<ExchangeDraft, 'jobId'>;
 	blobs: EntityTable<StoredBlob, 'sha256'>;
 	outbox: EntityTable<OutboxEntry, 'id'>;
 	rejections: EntityTable<Rejection, 'id'>;
@@ -141,7 +233,12 @@ export const ENTITY_TABLE = {
 	note: 'notes',
 	reading: 'readings',
 	photo: 'photos',
-	stock: 'stock'
+	stock: 'stock',
+	exchange: 'exchanges',
+	outage: 'outages',
+	seal: 'seals',
+	visit: 'visits',
+	profile: 'profile'
 } as const satisfies Record<SyncEntity, keyof WymianaDb>;
 
 export const SYNC_ENTITIES = Object.keys(ENTITY_TABLE) as SyncEntity[];
@@ -152,7 +249,7 @@ export function entityTable(db: WymianaDb, entity: SyncEntity): Table<{ id: stri
 
 /** Tables a local change or a rebase writes; one Dexie transaction spans all of them. */
 export function viewTables(db: WymianaDb) {
-	return [db.jobs, db.notes, db.readings, db.photos, db.stock];
+	return [db.jobs, db.notes, db.readings, db.photos, db.stock, db.exchanges, db.outages, db.seals, db.visits, db.profile];
 }
 
 export interface DbDeps {
@@ -177,6 +274,15 @@ export function openWymianaDb(name = 'wymiana', deps?: DbDeps): WymianaDb {
 		rejections: 'id',
 		base: '[entity+id], entity',
 		meta: 'key'
+	});
+	// The exchange workflow's facts (synced) and the screen's draft (tablet only).
+	db.version(2).stores({
+		exchanges: 'id',
+		outages: 'id, jobId',
+		seals: 'id, jobId',
+		visits: 'id, jobId',
+		profile: 'id',
+		drafts: 'jobId'
 	});
 	return db;
 }

@@ -1,12 +1,13 @@
+import { findInStock, isExpectedMeter, NO_ACCESS_TURN_BACK_ATTEMPTS } from '$lib/domain/exchange';
 import type { MutationArgs, MutationName, SyncEntity } from '$lib/domain/mutations';
-import type { JobStatus, WymianaDb } from './db';
+import type { JobStatus, LocalExchange, WymianaDb } from './db';
 
 /**
  * Client mutators: the optimistic half of each mutation. They run inside the caller's Dexie
  * transaction (Dexie binds table calls to it) and must give the same result when re-applied on top
  * of newer server state during a rebase, so every one is a put or a guarded status change.
  */
-export type MutatorTables = Pick<WymianaDb, 'jobs' | 'notes' | 'readings' | 'photos'>;
+export type MutatorTables = Pick<WymianaDb, 'jobs' | 'notes' | 'readings' | 'photos' | 'stock' | 'exchanges' | 'outages' | 'seals' | 'visits'>;
 type Mutator<N extends MutationName> = (tables: MutatorTables, args: MutationArgs<N>, at: string) => Promise<void>;
 
 /** A job the office cancelled or one already finished is not reopened by a late local change. */
@@ -20,10 +21,74 @@ function setJobStatus(status: JobStatus) {
 	};
 }
 
+export function blankExchange(jobId: string): LocalExchange {
+	return {
+		id: jobId, jobId, oldMeterSerial: null, oldMeterMismatch: false, mismatchReason: null, mismatchPhotoSha256: null,
+		irregularitySuspected: false, newMeterSerial: null, newMeterId: null, newMeterModel: null, notInStockReason: null,
+		contactorClosed: null, tariffProgrammed: null, wmbusEnabled: null, wmbusRequested: null, voltageOk: null,
+		commissioningState: 'not_requested', commissioningAttempts: 0, commissioningError: null, signatureKind: null,
+		signatureSha256: null, protocolSha256: null, completedAt: null
+	};
+}
+
+async function patchExchange(tables: MutatorTables, jobId: string, patch: Partial<LocalExchange>): Promise<void> {
+	const current = (await tables.exchanges.get(jobId)) ?? blankExchange(jobId);
+	await tables.exchanges.put({ ...current, ...patch });
+}
+
 export const mutators: { [N in MutationName]: Mutator<N> } = {
 	'job.start': setJobStatus('in_progress'),
-	'job.noAccess': setJobStatus('no_access'),
 	'job.complete': setJobStatus('done'),
+	'job.noAccess': async (tables, args, at) => {
+		const job = await tables.jobs.get(args.jobId);
+		if (!job || FINAL.includes(job.status)) return;
+		const previous = await tables.visits.where('jobId').equals(args.jobId).toArray();
+		const attempt = Math.max(job.attempt, ...previous.map((v) => v.attempt + 1));
+		if (args.visitId) await tables.visits.put({ id: args.visitId, jobId: args.jobId, attempt, noticeLeft: args.noticeLeft, photoSha256: args.photoSha256, at });
+		const turnBack = attempt >= NO_ACCESS_TURN_BACK_ATTEMPTS;
+		await tables.jobs.update(args.jobId, { status: turnBack ? 'turned_back' : 'no_access', attempt: turnBack ? attempt : attempt + 1 });
+	},
+	'exchange.oldMeter': async (tables, args) => {
+		const job = await tables.jobs.get(args.jobId);
+		const expected = isExpectedMeter(args.serial, job?.meterSerial ?? null);
+		await patchExchange(tables, args.jobId, {
+			oldMeterSerial: args.serial, oldMeterMismatch: !expected,
+			mismatchReason: expected ? null : args.mismatchReason, mismatchPhotoSha256: expected ? null : args.mismatchPhotoSha256
+		});
+	},
+	'seal.record': async (tables, args) => {
+		await tables.seals.put({ id: args.sealId, jobId: args.jobId, meterRole: args.meterRole, number: args.number, state: args.state, photoSha256: args.photoSha256 });
+		if (args.state === 'broken' || args.state === 'missing') await patchExchange(tables, args.jobId, { irregularitySuspected: true });
+	},
+	'outage.start': async (tables, args) => {
+		await tables.outages.put({ id: args.outageId, jobId: args.jobId, offAt: args.offAt, onAt: null, overrunReason: null });
+	},
+	'outage.end': async (tables, args) => {
+		await tables.outages.update(args.outageId, { onAt: args.onAt, overrunReason: args.overrunReason });
+	},
+	'exchange.newMeter': async (tables, args) => {
+		const item = findInStock(args.serial, await tables.stock.toArray());
+		await patchExchange(tables, args.jobId, {
+			newMeterSerial: args.serial, newMeterId: item?.id ?? null, newMeterModel: item ? `${item.manufacturer} ${item.model}` : null,
+			notInStockReason: item ? null : args.notInStockReason
+		});
+	},
+	'exchange.commission': async (tables, args) => {
+		const current = (await tables.exchanges.get(args.jobId)) ?? blankExchange(args.jobId);
+		const restart = ['not_requested', 'failed', 'escalated'].includes(current.commissioningState);
+		await tables.exchanges.put({
+			...current, contactorClosed: args.contactorClosed, tariffProgrammed: args.tariffProgrammed, wmbusEnabled: args.wmbusEnabled,
+			wmbusRequested: args.wmbusRequested, voltageOk: args.voltageOk,
+			...(restart ? { commissioningState: 'pending' as const, commissioningAttempts: 0, commissioningError: null } : {})
+		});
+	},
+	'exchange.protocol': async (tables, args) => {
+		await patchExchange(tables, args.jobId, { signatureKind: args.signatureKind, signatureSha256: args.signatureSha256, protocolSha256: args.protocolSha256 });
+	},
+	'exchange.complete': async (tables, args, at) => {
+		await patchExchange(tables, args.jobId, { completedAt: at });
+		await setJobStatus('done')(tables, args);
+	},
 	'job.note': async (tables, args, at) => {
 		await tables.notes.put({ id: args.noteId, jobId: args.jobId, text: args.text, at });
 	},
@@ -36,6 +101,8 @@ export const mutators: { [N in MutationName]: Mutator<N> } = {
 			value: args.value,
 			unreadableReason: args.unreadableReason,
 			photoSha256: args.photoSha256,
+			confirmedUnusual: args.confirmedUnusual,
+			correctsReadingId: args.correctsReadingId,
 			at
 		});
 	},
@@ -67,9 +134,22 @@ export function touchedRows(name: string, args: unknown): Array<{ entity: SyncEn
 	const row = (entity: SyncEntity, key: string) => (typeof a[key] === 'string' ? [{ entity, id: a[key] as string }] : []);
 	switch (name) {
 		case 'job.start':
-		case 'job.noAccess':
 		case 'job.complete':
 			return row('job', 'jobId');
+		case 'job.noAccess':
+			return [...row('job', 'jobId'), ...row('visit', 'visitId')];
+		case 'exchange.oldMeter':
+		case 'exchange.newMeter':
+		case 'exchange.commission':
+		case 'exchange.protocol':
+			return row('exchange', 'jobId');
+		case 'exchange.complete':
+			return [...row('job', 'jobId'), ...row('exchange', 'jobId')];
+		case 'seal.record':
+			return [...row('seal', 'sealId'), ...row('exchange', 'jobId')];
+		case 'outage.start':
+		case 'outage.end':
+			return row('outage', 'outageId');
 		case 'job.note':
 			return row('note', 'noteId');
 		case 'reading.record':

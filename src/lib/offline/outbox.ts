@@ -1,4 +1,4 @@
-import { parseMutation, type MutationArgs, type MutationName } from '$lib/domain/mutations';
+import { parseMutation, type MutationInput, type MutationName } from '$lib/domain/mutations';
 import { getMeta, viewTables, type OutboxEntry, type WymianaDb } from './db';
 import { applyMutator } from './mutators';
 
@@ -41,7 +41,7 @@ function fieldErrorsOf(issues: ReadonlyArray<{ path: PropertyKey[]; message: str
  * applies it to the local tables and queues it. Either all three happen or none, so the screen never
  * shows a change that will not be sent, and the counter never skips or repeats an id.
  */
-export async function mutate<N extends MutationName>(db: WymianaDb, name: N, args: MutationArgs<N>): Promise<OutboxEntry> {
+export async function mutate<N extends MutationName>(db: WymianaDb, name: N, args: MutationInput<N>): Promise<OutboxEntry> {
 	const parsed = parseMutation(name, args);
 	if (!parsed.success) throw new MutationInputError(name, fieldErrorsOf(parsed.error.issues));
 	const at = new Date().toISOString();

@@ -1,0 +1,55 @@
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import type { DB, ExchangesTable, NoAccessVisitsTable, OutagesTable, SealsTable } from '../db/schema';
+import { nowIso } from '../util/ids';
+
+/** What the exchange rules need to know about the job's meter point and the meter expected there. */
+export function jobPoint(db: Kysely<DB> | Transaction<DB>, jobId: string) {
+	return db
+		.selectFrom('jobs')
+		.innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id')
+		.leftJoin('meters as m', (j) => j.onRef('m.meter_point_id', '=', 'mp.id').on('m.state', '=', 'installed'))
+		.select([
+			'mp.id as point_id', 'mp.ppe', 'mp.location', 'mp.tariff_group', 'mp.prosumer', 'm.id as meter_id', 'm.serial as meter_serial',
+			'm.last_readings', 'm.last_read_on'
+		])
+		.where('jobs.id', '=', jobId)
+		.executeTakeFirstOrThrow();
+}
+
+export function findExchange(db: Kysely<DB> | Transaction<DB>, jobId: string) {
+	return db.selectFrom('exchanges').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+}
+
+/** Creates the job's exchange row on the first fact recorded, then updates it. */
+export async function saveExchange(
+	trx: Transaction<DB>,
+	jobId: string,
+	userId: string,
+	patch: Updateable<ExchangesTable>
+): Promise<Selectable<ExchangesTable>> {
+	const at = nowIso();
+	const existing = await findExchange(trx, jobId);
+	if (existing) await trx.updateTable('exchanges').set({ ...patch, updated_at: at }).where('job_id', '=', jobId).execute();
+	else await trx.insertInto('exchanges').values({ ...patch, job_id: jobId, user_id: userId, created_at: at, updated_at: at } as Insertable<ExchangesTable>).execute();
+	return (await findExchange(trx, jobId))!;
+}
+
+export function findOutage(db: Kysely<DB> | Transaction<DB>, id: string) {
+	return db.selectFrom('outages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function readingsOf(db: Kysely<DB> | Transaction<DB>, jobId: string) {
+	return db.selectFrom('readings').selectAll().where('job_id', '=', jobId).orderBy('created_at').execute();
+}
+
+export function sealsOf(db: Kysely<DB> | Transaction<DB>, jobId: string): Promise<Selectable<SealsTable>[]> {
+	return db.selectFrom('seals').selectAll().where('job_id', '=', jobId).execute();
+}
+
+export function outagesOf(db: Kysely<DB> | Transaction<DB>, jobId: string): Promise<Selectable<OutagesTable>[]> {
+	return db.selectFrom('outages').selectAll().where('job_id', '=', jobId).execute();
+}
+
+export function visitsOf(db: Kysely<DB> | Transaction<DB>, jobId: string): Promise<Selectable<NoAccessVisitsTable>[]> {
+	return db.selectFrom('no_access_visits').selectAll().where('job_id', '=', jobId).orderBy('attempt').execute();
+}

@@ -1,0 +1,49 @@
+/// <reference lib="webworker" />
+/**
+ * Decodes camera crops off the main thread, so the video and the buttons stay smooth while an
+ * engine works. One request at a time: the page sends the next crop only after an answer.
+ */
+import { createDecoderChain, type DecoderChain } from './chain';
+import { createNativeEngine } from './engines/native';
+import { createZxingLibraryEngine } from './engines/zxing-library';
+import { createZxingWasmEngine } from './engines/zxing-wasm';
+import type { DecoderRequest, DecoderResponse } from './decoder-protocol';
+import type { EngineName, ScanEngine } from './types';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+let chain: Promise<DecoderChain> | null = null;
+
+async function createChain(wasmUrl: string): Promise<DecoderChain> {
+	const engines: Partial<Record<EngineName, ScanEngine>> = {
+		'zxing-wasm': createZxingWasmEngine({ url: wasmUrl }),
+		// Bundled into this worker rather than loaded on demand: a lazily loaded chunk would not be
+		// in the service worker's precache, and the stand-by is needed precisely on odd devices.
+		'zxing-library': createZxingLibraryEngine()
+	};
+	const native = await createNativeEngine();
+	if (native) engines.native = native;
+	return createDecoderChain(engines, undefined, (name, err) => post({ type: 'engine-error', engine: name, message: String(err) }));
+}
+
+function post(message: DecoderResponse): void {
+	scope.postMessage(message);
+}
+
+scope.onmessage = async (event: MessageEvent<DecoderRequest>) => {
+	const req = event.data;
+	if (req.type === 'init') {
+		chain ??= createChain(req.wasmUrl);
+		post({ type: 'ready', engines: (await chain).working() });
+		return;
+	}
+	if (!chain) throw new Error('decoder worker: decode before init');
+	const c = await chain;
+	const started = performance.now();
+	try {
+		const result = await c.decode({ data: new Uint8ClampedArray(req.buffer), width: req.width, height: req.height });
+		post({ type: 'result', id: req.id, result, ms: performance.now() - started, engines: c.working() });
+	} catch (err) {
+		post({ type: 'result', id: req.id, result: null, ms: performance.now() - started, engines: c.working(), error: String(err) });
+	}
+};

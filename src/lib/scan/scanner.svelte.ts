@@ -1,0 +1,252 @@
+/**
+ * One open scanner: the camera, the decode loop and the manual entry, for the code kind the
+ * screen expects. Created by barcode-scanner.svelte; closed when it goes away.
+ */
+import { checkCode, type CodeKind } from '$lib/domain/codes';
+import { CameraError, mayOpenAutomatically, openRearCamera, setTorch, stopStream, torchSupported, type CameraProblem } from './camera';
+import { DecoderClient } from './decoder-client';
+import { prepareSound, successFeedback, wrongCodeFeedback } from './feedback';
+import { codeProblemMessage } from './messages';
+import { roiInVideo, scaledSize } from './roi';
+import type { ScanFormat } from './types';
+
+export interface ScanOutcome {
+	value: string;
+	format: string;
+	source: 'camera' | 'manual';
+}
+
+/** A few frames a second: quick enough to feel instant, easy on a tablet's battery. */
+export const SCAN_INTERVAL_MS = 200;
+
+/**
+ * Symbologies without a mandatory check character can misread a bar; their code is accepted
+ * only when two frames in a row agree. The others carry a checksum or error correction.
+ */
+const NEEDS_CONFIRMATION: ReadonlySet<ScanFormat> = new Set(['CODE_39']);
+
+export type ScannerMode = 'starting' | 'camera' | 'manual';
+
+export class ScannerSession {
+	mode = $state<ScannerMode>('starting');
+	/** Why the camera is not used, in which case the manual entry is shown with the reason. */
+	cameraProblem = $state<CameraProblem | null>(null);
+	decoderFailed = $state(false);
+	torchAvailable = $state(false);
+	torchOn = $state(false);
+	/** A code was read but is not the one asked for: said in words, scanning goes on. */
+	notice = $state<string | null>(null);
+	/** The accepted code, shown briefly before the screen moves on. */
+	found = $state<string | null>(null);
+	manualValue = $state('');
+	manualError = $state<string | null>(null);
+
+	#stream: MediaStream | null = null;
+	#decoder: DecoderClient | null = null;
+	#timer: ReturnType<typeof setTimeout> | null = null;
+	#canvas: HTMLCanvasElement | null = null;
+	/** Bumped whenever the camera is stopped, so a late getUserMedia answer is thrown away. */
+	#generation = 0;
+	#closed = false;
+	#lastWrong: string | null = null;
+	#pendingConfirmation: string | null = null;
+	#video: HTMLVideoElement | null = null;
+	#box: HTMLElement | null = null;
+
+	constructor(
+		readonly expect: CodeKind,
+		private readonly deliver: (outcome: ScanOutcome) => void
+	) {}
+
+	/** Opens the camera if the fitter has not refused it before; otherwise the manual entry. */
+	async open(video: HTMLVideoElement, box: HTMLElement): Promise<void> {
+		this.#video = video;
+		this.#box = box;
+		prepareSound();
+		if (!(await mayOpenAutomatically())) {
+			this.cameraProblem = 'denied';
+			this.mode = 'manual';
+			return;
+		}
+		await this.#startCamera();
+	}
+
+	async #startCamera(): Promise<void> {
+		const generation = ++this.#generation;
+		this.mode = 'starting';
+		this.notice = null;
+		this.#decoder ??= new DecoderClient();
+		let stream: MediaStream;
+		try {
+			stream = await openRearCamera();
+		} catch (err) {
+			if (generation !== this.#generation) return;
+			this.cameraProblem = err instanceof CameraError ? err.problem : 'failed';
+			this.mode = 'manual';
+			return;
+		}
+		if (generation !== this.#generation || this.#closed || !this.#video) {
+			stopStream(stream);
+			return;
+		}
+		this.#stream = stream;
+		this.cameraProblem = null;
+		const track = stream.getVideoTracks()[0];
+		this.torchAvailable = torchSupported(track);
+		this.torchOn = false;
+		const video = this.#video;
+		video.srcObject = stream;
+		try {
+			await video.play();
+		} catch {
+			// Autoplay of a muted, inline video is allowed; a failure here shows in the next frame.
+		}
+		if (generation !== this.#generation) return;
+		this.mode = 'camera';
+		this.#schedule(generation, 0);
+	}
+
+	#schedule(generation: number, delay: number): void {
+		this.#timer = setTimeout(() => void this.#tick(generation), delay);
+	}
+
+	async #tick(generation: number): Promise<void> {
+		if (generation !== this.#generation || this.mode !== 'camera') return;
+		const started = performance.now();
+		const pixels = this.#grabRoi();
+		if (pixels && this.#decoder) {
+			const answer = await this.#decoder.decode(pixels);
+			if (generation !== this.#generation) return;
+			this.decoderFailed = this.#decoder.failed;
+			if (this.decoderFailed) {
+				this.#stopCamera();
+				this.mode = 'manual';
+				return;
+			}
+			if (answer.result && this.#accept(answer.result.text, answer.result.format)) return;
+		}
+		this.#schedule(generation, Math.max(0, SCAN_INTERVAL_MS - (performance.now() - started)));
+	}
+
+	/** The pixels under the aiming frame, scaled down to a decodable size. */
+	#grabRoi(): ImageData | null {
+		const video = this.#video;
+		const box = this.#box;
+		if (!video || !box || video.readyState < 2 || !video.videoWidth) return null;
+		const roi = roiInVideo(video.videoWidth, video.videoHeight, box.clientWidth, box.clientHeight);
+		if (roi.width < 16 || roi.height < 16) return null;
+		const size = scaledSize(roi);
+		this.#canvas ??= document.createElement('canvas');
+		const canvas = this.#canvas;
+		if (canvas.width !== size.width) canvas.width = size.width;
+		if (canvas.height !== size.height) canvas.height = size.height;
+		const ctx = canvas.getContext('2d', { willReadFrequently: true });
+		if (!ctx) return null;
+		ctx.drawImage(video, roi.x, roi.y, roi.width, roi.height, 0, 0, size.width, size.height);
+		return ctx.getImageData(0, 0, size.width, size.height);
+	}
+
+	/** True when the code is taken (the scanner is done). */
+	#accept(text: string, format: ScanFormat): boolean {
+		const check = checkCode(this.expect, text);
+		if (!check.ok) {
+			this.#pendingConfirmation = null;
+			this.notice = codeProblemMessage(this.expect, check);
+			// Buzz once per wrong code, not five times a second while it stays in the frame.
+			if (this.#lastWrong !== text) wrongCodeFeedback();
+			this.#lastWrong = text;
+			return false;
+		}
+		if (NEEDS_CONFIRMATION.has(format) && this.#pendingConfirmation !== check.value) {
+			this.#pendingConfirmation = check.value;
+			return false;
+		}
+		this.notice = null;
+		this.found = check.value;
+		successFeedback();
+		this.#stopCamera();
+		this.deliver({ value: check.value, format, source: 'camera' });
+		return true;
+	}
+
+	async toggleTorch(): Promise<void> {
+		const track = this.#stream?.getVideoTracks()[0];
+		if (!track) return;
+		const on = !this.torchOn;
+		try {
+			await setTorch(track, on);
+			this.torchOn = on;
+		} catch {
+			this.torchAvailable = false;
+		}
+	}
+
+	switchToManual(): void {
+		this.#stopCamera();
+		this.cameraProblem = null;
+		this.mode = 'manual';
+	}
+
+	/** Back from the manual entry (or after a refusal: asks the browser again). */
+	async useCamera(): Promise<void> {
+		this.manualError = null;
+		prepareSound();
+		await this.#startCamera();
+	}
+
+	submitManual(): boolean {
+		if (this.manualValue.trim() === '') {
+			this.manualError = null;
+			return false;
+		}
+		const check = checkCode(this.expect, this.manualValue);
+		if (!check.ok) {
+			this.manualError = codeProblemMessage(this.expect, check);
+			return false;
+		}
+		this.manualError = null;
+		this.found = check.value;
+		this.deliver({ value: check.value, format: 'MANUAL', source: 'manual' });
+		return true;
+	}
+
+	#stopCamera(): void {
+		this.#generation++;
+		if (this.#timer) clearTimeout(this.#timer);
+		this.#timer = null;
+		if (this.#stream && this.torchOn) {
+			const track = this.#stream.getVideoTracks()[0];
+			if (track) void setTorch(track, false).catch(() => {});
+		}
+		stopStream(this.#stream);
+		this.#stream = null;
+		this.torchOn = false;
+		this.torchAvailable = false;
+		if (this.#video) this.#video.srcObject = null;
+	}
+
+	#suspended = false;
+
+	/** The app went to the background: release the camera (other apps, battery). */
+	suspend(): void {
+		if (this.mode === 'manual' || this.#closed || this.found) return;
+		this.#suspended = true;
+		this.#stopCamera();
+		this.mode = 'starting';
+	}
+
+	/** Back in the foreground: the camera again, if it was in use. */
+	async resume(): Promise<void> {
+		if (!this.#suspended || this.#closed) return;
+		this.#suspended = false;
+		await this.#startCamera();
+	}
+
+	/** The component is going away: camera off, worker gone. */
+	close(): void {
+		this.#closed = true;
+		this.#stopCamera();
+		this.#decoder?.terminate();
+		this.#decoder = null;
+	}
+}

@@ -1,0 +1,360 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveCode } from '../../src/lib/domain/live-code';
+import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
+import { renderBarcode } from '../support/barcodes';
+import { writeFakeCameraVideo } from '../support/fake-camera';
+import { CHROMIUM_ARGS, chromiumPath } from './browser';
+import { startApp, type RunningApp } from './app-server';
+
+const shots = resolve(import.meta.dirname, 'screenshots');
+mkdirSync(shots, { recursive: true });
+const TABLET = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+interface Target {
+	jobId: string;
+	serial: string;
+	tariff: TariffGroup;
+	prosumer: boolean;
+	lastReadings: Record<string, string>;
+	seals: string[];
+	stockSerial: string;
+	/** Another in-home job, where nobody opens. */
+	noAccessJobId: string;
+}
+
+/**
+ * A whole meter exchange on the tablet, with no network from start to finish: the old meter's
+ * serial read by the camera (Chromium's fake camera plays a video of its barcode), seals,
+ * final readings with a photo, the outage timer, the new LZO from the fitter's stock, its seals
+ * and photo, commissioning, the resident's signature and the PDF protocol. Then the network
+ * returns and the server must hold every fact exactly once.
+ */
+describe('exchange: a full meter exchange offline, then synced', () => {
+	let app: RunningApp;
+	let profile: string;
+	let videoDir: string;
+	let context: BrowserContext;
+	let page: Page;
+	let target: Target;
+	const consoleLines: string[] = [];
+	let shot = 0;
+
+	const header = () => page.getByRole('status', { name: 'Stan połączenia' });
+	const snap = async (name: string, fullPage = true) => {
+		await page.screenshot({ path: join(shots, `exchange-${String(++shot).padStart(2, '0')}-${name}.png`), fullPage });
+	};
+	const serverDb = () => new Database(app.databasePath, { readonly: true, fileMustExist: true });
+
+	/** A photo as the tablet camera would give it: a large, noisy JPEG (well over 300 KB). */
+	async function cameraPhoto(): Promise<Buffer> {
+		const b64 = await page.evaluate(async () => {
+			const c = document.createElement('canvas');
+			c.width = 2400;
+			c.height = 1800;
+			const g = c.getContext('2d')!;
+			const img = g.createImageData(c.width, c.height);
+			for (let i = 0; i < img.data.length; i += 4) {
+				const v = (Math.sin(i / 997) * 60 + 120 + Math.random() * 24) | 0;
+				img.data[i] = v;
+				img.data[i + 1] = (v * 0.9) | 0;
+				img.data[i + 2] = (v * 0.8) | 0;
+				img.data[i + 3] = 255;
+			}
+			g.putImageData(img, 0, 0);
+			const blob = await new Promise<Blob>((ok) => c.toBlob((b) => ok(b!), 'image/jpeg', 0.95));
+			const bytes = new Uint8Array(await blob.arrayBuffer());
+			let s = '';
+			for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+			return btoa(s);
+		});
+		return Buffer.from(b64, 'base64');
+	}
+
+	/** Picks a camera photo; `done` appears once it is compressed and stored (default: the "saved" note). */
+	async function takePhoto(label: string | RegExp, done = page.getByText('Zdjęcie zapisane na tablecie').first()) {
+		const photo = await cameraPhoto();
+		expect(photo.byteLength).toBeGreaterThan(300 * 1024);
+		const input = page.locator('label.take', { hasText: label }).locator('xpath=following-sibling::input[1]');
+		await input.setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: photo });
+		await done.waitFor({ timeout: 90_000 });
+	}
+
+	/** The scanner's manual entry (always available), for codes the one fake camera does not show. */
+	async function typeCode(action: string, kind: string, value: string) {
+		await page.getByRole('button', { name: action }).click();
+		await page.getByRole('button', { name: 'Wpisz ręcznie' }).click();
+		await page.getByLabel(`${kind} — wpisz z tabliczki`).fill(value);
+		await page.getByRole('button', { name: 'Zatwierdź' }).click();
+	}
+
+	beforeAll(async () => {
+		app = await startApp({ HES_SIM_DELAY_MS: '300', HES_POLL_MS: '500', HES_SIM_FAILURE_RATE: '0' });
+		const db = serverDb();
+		try {
+			// An in-home job of the first crew (a resident signs), its old meter and the fitter's stock.
+			const rows = db.prepare(`
+				select j.id, m.serial, mp.tariff_group, mp.prosumer, m.last_readings, m.seal_numbers
+				from jobs j join meter_points mp on mp.id = j.meter_point_id
+				join meters m on m.meter_point_id = mp.id and m.state = 'installed'
+				join workers w on w.crew_id = j.crew_id join users u on u.worker_id = w.id
+				where u.login = 'monter1' and j.status = 'planned' and mp.location = 'in_home'
+				order by j.planned_date, j.sequence limit 2`).all() as Record<string, string | number>[];
+			const stock = db.prepare(`select m.serial from meters m join users u on u.id = m.holder_user_id where u.login = 'monter1' and m.state = 'in_stock' order by m.serial limit 1`).get() as { serial: string };
+			const [row, other] = rows as [Record<string, string | number>, Record<string, string | number>];
+			target = {
+				noAccessJobId: String(other.id),
+				jobId: String(row.id), serial: String(row.serial), tariff: row.tariff_group as TariffGroup, prosumer: row.prosumer === 1,
+				lastReadings: JSON.parse(String(row.last_readings)), seals: JSON.parse(String(row.seal_numbers)), stockSerial: stock.serial
+			};
+		} finally {
+			db.close();
+		}
+
+		profile = mkdtempSync(join(tmpdir(), 'wymiana-exchange-profile-'));
+		videoDir = mkdtempSync(join(tmpdir(), 'wymiana-exchange-video-'));
+		// The camera films the old meter's label: a Code 128 of its serial, rendered by the test.
+		const video = writeFakeCameraVideo(join(videoDir, 'old-meter.y4m'), await renderBarcode('CODE_128', target.serial));
+		const args = [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`, '--use-fake-ui-for-media-stream'];
+		context = await chromium.launchPersistentContext(profile, {
+			executablePath: chromiumPath()!,
+			args,
+			viewport: TABLET,
+			locale: 'pl-PL',
+			timezoneId: 'Europe/Warsaw',
+			permissions: ['camera']
+		});
+		page = context.pages()[0] ?? (await context.newPage());
+		page.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
+		page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
+	}, 240_000);
+
+	afterAll(async () => {
+		await context?.close();
+		await app?.stop();
+		for (const dir of [profile, videoDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('signs in online, gets the jobs and the live code, then loses the network', async () => {
+		await page.goto(`${app.url}/app`);
+		await page.getByLabel('Login').fill('monter1');
+		await page.getByLabel('Hasło', { exact: true }).fill('monter-demo');
+		await page.getByRole('button', { name: 'Zaloguj się' }).click();
+		await page.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
+		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+		await page.getByRole('heading', { name: 'Kod weryfikacyjny' }).waitFor();
+		await expect.poll(() => page.locator('.live .code').innerText()).toMatch(/^\d{3}\s\d{3}$/);
+		// The same code the resident's /verify page computes from the worker's secret.
+		const shown = (await page.locator('.live .code').innerText()).replace(/\s/g, '');
+		const db = serverDb();
+		const secret = (db.prepare("select w.code_secret from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { code_secret: string }).code_secret;
+		db.close();
+		expect([liveCode(secret), liveCode(secret, Date.now() - 60_000)]).toContain(shown);
+		await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 }).catch(async () => {
+			await page.reload();
+			await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+		});
+		await snap('today', false);
+		await context.setOffline(true);
+	});
+
+	it('starts the job and confirms the resident is at home', async () => {
+		await page.goto(`${app.url}/app/job/${encodeURIComponent(target.jobId)}`);
+		await page.getByRole('button', { name: 'Rozpocznij pracę' }).click();
+		await page.getByRole('link', { name: 'Przejdź do wymiany' }).click();
+		await page.getByRole('heading', { name: 'Przyjazd' }).waitFor();
+		await snap('arrival');
+		await page.getByRole('button', { name: 'Tak, mieszkaniec jest' }).click();
+	});
+
+	it('reads the old meter’s serial with the camera (it is the expected meter)', async () => {
+		await page.getByRole('heading', { name: 'Stary licznik' }).waitFor();
+		await snap('old-meter');
+		await page.getByRole('button', { name: 'Skanuj numer starego licznika' }).click();
+		await page.locator('video').waitFor();
+		await snap('old-meter-camera');
+		await page.getByText(`Zgodny: ${target.serial}`).waitFor({ timeout: 30_000 });
+		await snap('old-meter-match');
+		await page.getByRole('button', { name: 'Zatwierdź i dalej' }).click();
+	});
+
+	it('checks the seals on record', async () => {
+		await page.getByRole('heading', { name: 'Plomby starego licznika' }).waitFor();
+		for (const seal of target.seals) {
+			await page.getByRole('group', { name: `Stan plomby ${seal}` }).getByRole('button', { name: 'Nienaruszona' }).click();
+			await expect.poll(() => page.getByRole('group', { name: `Stan plomby ${seal}` }).getByRole('button', { name: 'Nienaruszona' }).getAttribute('aria-pressed')).toBe('true');
+		}
+		await snap('seals');
+		await page.getByRole('button', { name: 'Zatwierdź i dalej' }).click();
+	});
+
+	it('questions a final reading below the last known one, then takes the readings with a display photo', async () => {
+		await page.getByRole('heading', { name: 'Odczyty końcowe' }).waitFor();
+		const registers = registersFor(target.tariff, target.prosumer);
+		const first = registers[0]!;
+		await page.locator(`#reg-old-${first.replaceAll('.', '\\.')}`).fill('1,0');
+		await page.getByText('Odczyt jest NIŻSZY niż ostatni znany').waitFor();
+		await snap('readings-questioned');
+		for (const r of registers) {
+			const value = (Number(target.lastReadings[r]) + 123.4).toFixed(1).replace('.', ',');
+			await page.locator(`#reg-old-${r.replaceAll('.', '\\.')}`).fill(value);
+		}
+		expect(await page.getByText('Odczyt jest NIŻSZY').count()).toBe(0);
+		await takePhoto('Zdjęcie wyświetlacza');
+		// A reload before saving keeps what was typed and the photo already taken.
+		await page.reload();
+		await page.getByRole('heading', { name: 'Odczyty końcowe' }).waitFor();
+		for (const r of registers) {
+			expect(await page.locator(`#reg-old-${r.replaceAll('.', '\\.')}`).inputValue()).toBe((Number(target.lastReadings[r]) + 123.4).toFixed(1).replace('.', ','));
+		}
+		await page.getByText('Zdjęcie zapisane na tablecie').waitFor();
+		await snap('readings');
+		await page.getByRole('button', { name: 'Zapisz odczyty' }).click();
+	});
+
+	it('runs the outage timer from "power off" to "power restored", surviving a reload', async () => {
+		await page.getByRole('heading', { name: 'Wyłączenie zasilania' }).waitFor();
+		await page.getByRole('button', { name: 'Wyłącz zasilanie' }).click();
+		await page.getByRole('timer').waitFor();
+		await page.waitForTimeout(2200);
+		await page.reload();
+		await page.getByRole('timer').waitFor();
+		expect(await page.locator('.clock').innerText()).toMatch(/^00:0[2-9]$/);
+		await snap('outage-running');
+		await page.setViewportSize(PHONE);
+		await snap('outage-running-phone');
+		await page.setViewportSize(TABLET);
+		await page.getByRole('button', { name: 'Zasilanie przywrócone' }).click();
+	});
+
+	it('fits a new LZO from the fitter’s stock with initial readings, a new seal and a photo', async () => {
+		await page.getByRole('heading', { name: 'Nowy licznik (LZO)' }).waitFor();
+		await snap('new-meter');
+		await typeCode('Skanuj numer nowego licznika', 'Numer licznika', target.stockSerial);
+		await page.getByText(`Na stanie: ${target.stockSerial}`).waitFor();
+		await page.getByRole('button', { name: 'Zatwierdź i dalej' }).click();
+		for (const r of registersFor(target.tariff, target.prosumer)) await page.locator(`#reg-new-${r.replaceAll('.', '\\.')}`).fill('0,0');
+		await snap('new-meter-readings');
+		await page.getByRole('button', { name: 'Zapisz odczyty' }).click();
+		await typeCode('Skanuj założoną plombę', 'Numer plomby', 'TD 7000001');
+		await page.locator('.applied li', { hasText: 'TD7000001' }).waitFor();
+		// The last fact of the step: the flow moves on to commissioning by itself.
+		await takePhoto('Zrób zdjęcie nowego licznika', page.getByRole('heading', { name: 'Uruchomienie licznika' }));
+	});
+
+	it('refuses wM-Bus switched on without the customer asking, then requests commissioning', async () => {
+		await page.getByRole('heading', { name: 'Uruchomienie licznika' }).waitFor();
+		await page.getByLabel('Stycznik zamknięty').check();
+		await page.getByLabel('Napięcie i kolejność faz sprawdzone').check();
+		await page.getByLabel('Interfejs wM-Bus włączony').check();
+		await page.getByText('wM-Bus zostaje wyłączony, chyba że klient o niego prosił.').waitFor();
+		await snap('commissioning-wmbus-refused');
+		await page.getByLabel('Interfejs wM-Bus włączony').uncheck();
+		await page.getByRole('button', { name: 'Zgłoś licznik do systemu HES' }).click();
+	});
+
+	it('gets the resident’s signature and makes the PDF protocol on the tablet', async () => {
+		await page.getByRole('heading', { name: 'Protokół wymiany' }).waitFor();
+		const box = (await page.locator('canvas').boundingBox())!;
+		await page.mouse.move(box.x + 40, box.y + box.height * 0.6);
+		await page.mouse.down();
+		for (let i = 1; i <= 30; i++) await page.mouse.move(box.x + 40 + i * 12, box.y + box.height * (0.6 - 0.3 * Math.sin(i / 3)));
+		await page.mouse.up();
+		await snap('protocol-signed');
+		await page.getByRole('button', { name: 'Utwórz protokół' }).click();
+		await page.getByRole('heading', { name: 'Zakończenie wymiany' }).waitFor({ timeout: 30_000 });
+		await page.getByText('Zgłoszenie czeka na tablecie').waitFor();
+		await page.getByRole('link', { name: 'Pokaż PDF' }).waitFor();
+		await snap('finish-offline');
+		await page.getByRole('button', { name: 'Zakończ wymianę' }).click();
+		await page.getByText('Zlecenie wykonane.').waitFor();
+	});
+
+	it('sends everything once the network is back, and shows the meter communicating', async () => {
+		await context.setOffline(false);
+		await expect
+			.poll(() => header().innerText(), { timeout: 60_000 })
+			.toContain('Wszystko wysłane')
+			.catch((err) => {
+				throw new Error(`${(err as Error).message}\n--- server ---\n${app.output().slice(-4000)}`, { cause: err });
+			});
+		await page.getByRole('link', { name: 'Protokół i stan uruchomienia' }).click();
+		await page.getByRole('heading', { name: 'Wymiana zakończona' }).waitFor();
+		// The HES simulator answers in a moment; the state travels in the next pull.
+		await expect
+			.poll(async () => {
+				await page.getByRole('button', { name: 'Sprawdź stan uruchomienia' }).click({ timeout: 2000 }).catch(() => undefined);
+				return page.locator('main').innerText();
+			}, { timeout: 30_000, interval: 1000 })
+			.toContain('licznik się komunikuje');
+		await snap('done-online');
+	});
+
+	it('records a no-access visit at another flat, which goes back to planning', async () => {
+		await page.goto(`${app.url}/app/job/${encodeURIComponent(target.noAccessJobId)}`);
+		await page.getByRole('button', { name: 'Rozpocznij pracę' }).click();
+		await page.getByRole('link', { name: 'Przejdź do wymiany' }).click();
+		await page.getByRole('button', { name: 'Nikogo nie ma' }).click();
+		await page.getByText('Brak dostępu — próba 1 z 3.').waitFor();
+		expect(await page.getByLabel('Zostawiono awizo w drzwiach').isChecked()).toBe(true);
+		await snap('no-access');
+		await page.getByRole('button', { name: 'Zapisz brak dostępu' }).click();
+		await page.getByRole('link', { name: 'Przejdź do wymiany' }).or(page.getByRole('button', { name: 'Rozpocznij pracę' })).first().waitFor();
+		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+		const db = serverDb();
+		try {
+			expect(db.prepare('select status, attempt from jobs where id = ?').get(target.noAccessJobId)).toEqual({ status: 'no_access', attempt: 2 });
+			expect(db.prepare('select attempt, notice_left from no_access_visits where job_id = ?').all(target.noAccessJobId)).toEqual([{ attempt: 1, notice_left: 1 }]);
+		} finally {
+			db.close();
+		}
+	});
+
+	it('holds the exchange, readings, outage and every photo on the server exactly once', async () => {
+		const db = serverDb();
+		try {
+			const job = db.prepare('select status from jobs where id = ?').get(target.jobId) as { status: string };
+			expect(job.status).toBe('done');
+			const x = db.prepare('select * from exchanges where job_id = ?').all(target.jobId) as Record<string, unknown>[];
+			expect(x).toHaveLength(1);
+			expect(x[0]).toMatchObject({ old_meter_serial: target.serial, old_meter_mismatch: 0, new_meter_serial: target.stockSerial, signature_kind: 'resident', commissioning_state: 'communicating', wmbus_enabled: 0 });
+			const registers = registersFor(target.tariff, target.prosumer);
+			const readings = db.prepare('select meter_role, register, value from readings where job_id = ? order by meter_role desc, register').all(target.jobId) as Record<string, string>[];
+			expect(readings).toEqual([
+				...registers.map((r) => ({ meter_role: 'old', register: r, value: (Number(target.lastReadings[r]) + 123.4).toFixed(1) })),
+				...registers.map((r) => ({ meter_role: 'new', register: r, value: '0.0' }))
+			]);
+			const outages = db.prepare('select off_at, on_at from outages where job_id = ?').all(target.jobId) as { off_at: string; on_at: string }[];
+			expect(outages).toHaveLength(1);
+			expect(Date.parse(outages[0]!.on_at) - Date.parse(outages[0]!.off_at)).toBeGreaterThan(2000);
+			const seals = db.prepare('select meter_role, number, state from seals where job_id = ? order by meter_role desc, number').all(target.jobId);
+			expect(seals).toEqual([...target.seals.sort().map((n) => ({ meter_role: 'old', number: n, state: 'intact' })), { meter_role: 'new', number: 'TD7000001', state: 'applied' }]);
+			const photos = db.prepare('select p.kind, b.size, b.content_type from job_photos p left join blobs b on b.sha256 = p.sha256 where p.job_id = ? order by p.kind').all(target.jobId) as { kind: string; size: number | null; content_type: string }[];
+			expect(photos.map((p) => p.kind)).toEqual(['display', 'new_meter', 'protocol', 'signature']);
+			for (const p of photos) expect(p.size, p.kind).not.toBeNull();
+			for (const p of photos.filter((p) => p.kind === 'display' || p.kind === 'new_meter')) expect(p.size!).toBeLessThanOrEqual(300 * 1024);
+			const protocol = db.prepare('select b.data from exchanges x join blobs b on b.sha256 = x.protocol_sha256 where x.job_id = ?').get(target.jobId) as { data: Buffer };
+			expect(protocol.data.subarray(0, 5).toString()).toBe('%PDF-');
+			// The PDF made on the tablet says what happened, with the fitter's badge number.
+			const file = join(videoDir, 'protocol.pdf');
+			writeFileSync(file, protocol.data);
+			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+			const badge = (db.prepare("select w.badge_number from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { badge_number: string }).badge_number;
+			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis odbiorcy']) expect(text).toContain(fact);
+			const rejected = db.prepare("select name, reason_code from mutation_log where status = 'rejected'").all();
+			expect(rejected).toEqual([]);
+			const names = (db.prepare("select name from mutation_log m join users u on u.id = m.user_id where u.login = 'monter1' order by m.mutation_id").all() as { name: string }[]).map((r) => r.name);
+			expect(names.filter((n) => n === 'exchange.complete')).toHaveLength(1);
+		} catch (err) {
+			throw new Error(`${(err as Error).message}\n--- browser console ---\n${consoleLines.slice(-40).join('\n')}`, { cause: err });
+		} finally {
+			db.close();
+		}
+	});
+});
