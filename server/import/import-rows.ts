@@ -2,6 +2,7 @@
  * The meter-point CSV: its columns and the checks every row must pass before anything is stored.
  * Pure (no database): the checks against stored data live in import.service.ts.
  */
+import { checkCode } from '../../src/lib/domain/codes';
 import { checkPpe } from '../../src/lib/domain/ppe';
 import { isTariffGroup, type TariffGroup } from '../../src/lib/domain/tariff';
 import type { MeterLocation } from '../db/schema';
@@ -69,7 +70,6 @@ const LOCATIONS: Record<string, MeterLocation> = {
 };
 const YES = new Set(['tak', 'yes', '1', 'true', 't', 'y']);
 const NO = new Set(['nie', 'no', '0', 'false', 'n', '']);
-const SERIAL = /^[A-Za-z0-9][A-Za-z0-9-]{3,19}$/;
 const POSTCODE = /^\d{2}-\d{3}$/;
 const PHONE = /^\+?[0-9][0-9 -]{7,17}[0-9]$/;
 
@@ -114,7 +114,10 @@ export function checkRecord(record: string[], index: Partial<Record<Column, numb
 		if (result.ok) ppe = result.ppe;
 		else fail('ppe', `plan_import_err_ppe_${result.problem}`);
 	}
-	if (has('meter_serial') && !SERIAL.test(raw('meter_serial'))) fail('meter_serial', 'plan_import_err_serial_format');
+	// The same format the fitter's scanner and the sync accept: a meter imported here can be
+	// confirmed on site (a PPE typed into this column is named as such).
+	const serial = checkCode('meter_serial', raw('meter_serial'));
+	if (has('meter_serial') && !serial.ok) fail('meter_serial', serial.ok === false && serial.problem === 'wrong_kind' && serial.detectedKind === 'ppe' ? 'plan_import_err_serial_is_ppe' : 'plan_import_err_serial_format');
 	if (has('postcode') && !POSTCODE.test(raw('postcode'))) fail('postcode', 'plan_import_err_postcode_format');
 	const location = LOCATIONS[raw('location').toLowerCase()];
 	if (has('location') && !location) fail('location', 'plan_import_err_location');
@@ -133,7 +136,7 @@ export function checkRecord(record: string[], index: Partial<Record<Column, numb
 		row: {
 			row,
 			ppe,
-			meter_serial: raw('meter_serial').toUpperCase(),
+			meter_serial: serial.ok ? serial.value : raw('meter_serial').toUpperCase(),
 			manufacturer: raw('manufacturer'),
 			model: raw('model'),
 			street: raw('street'),

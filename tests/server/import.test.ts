@@ -137,10 +137,21 @@ describeEachDb('meter point import', (kind) => {
 		expect(await tdb.db.selectFrom('meters').select('id').where('meter_point_id', '=', point.id).execute()).toHaveLength(1);
 	});
 
+	it('refuses a serial the fitter could not confirm on site, and names a PPE put in the serial column', async () => {
+		const ppe = GOOD_1.split(';')[0]!;
+		const report = await run(tdb, [HEADER, withField(GOOD_1, 'numer_licznika', 'AB-12'), withField(GOOD_2, 'numer_licznika', ppe)].join('\n'));
+		expect(report.committed).toBe(false);
+		expect(report.errors.map((e) => [e.row, e.column, e.code])).toEqual([
+			[2, 'meter_serial', 'plan_import_err_serial_format'],
+			[3, 'meter_serial', 'plan_import_err_serial_is_ppe']
+		]);
+		expect(report.errors[1]!.message).toBe('To jest numer PPE, a nie numer licznika.');
+	});
+
 	it('accepts a comma-separated file with English headers', async () => {
 		const ppe = ppeWithCheckDigit('59054399888000001');
 		const text = 'ppe,meter_serial,manufacturer,model,street,number,postcode,city,estate,stairwell,flat,location,tariff_group,prosumer\n' +
-			`${ppe},ZX-1234,Apator,A52,ul. Nowa,9,53-100,Wrocław,Osiedle Słoneczne Wzgórze,I,1,in-home,g12w,yes\n`;
+			`${ppe},ZX-123456789,Apator,A52,ul. Nowa,9,53-100,Wrocław,Osiedle Słoneczne Wzgórze,I,1,in-home,g12w,yes\n`;
 		const report = await run(tdb, text);
 		expect(report.errors).toEqual([]);
 		const point = await tdb.db.selectFrom('meter_points').selectAll().where('ppe', '=', ppe).executeTakeFirstOrThrow();
