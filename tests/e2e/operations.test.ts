@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { currentTotp } from '$server/auth/totp';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
 
@@ -9,6 +12,9 @@ import { startApp, type RunningApp } from './app-server';
  * real responses, no Content-Security-Policy violation while the pages work in Chromium, refused
  * cross-site writes, readiness, and a graceful stop that finishes requests in flight.
  */
+const shots = resolve(import.meta.dirname, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
 describe('operations: headers, CSRF, readiness and graceful shutdown', () => {
 	let app: RunningApp;
 	let browser: Browser;
@@ -78,6 +84,50 @@ describe('operations: headers, CSRF, readiness and graceful shutdown', () => {
 		expect(forged.headers.get('set-cookie')).toBeNull();
 		const sameSite = await fetch(`${app.url}/api/trpc/auth.signIn`, { method: 'POST', headers: { origin: app.url, 'content-type': 'application/json' }, body });
 		expect(sameSite.status).not.toBe(403);
+	});
+
+	it('lets an admin cut off a lost tablet: its sync is refused with the reason and its unsent work stays on it', async () => {
+		const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'pl-PL' });
+		const fitter = await tablet.newPage();
+		const header = () => fitter.getByRole('status', { name: 'Stan połączenia' });
+		await fitter.goto(`${app.url}/app`);
+		await fitter.getByLabel('Login').fill('monter2');
+		await fitter.getByLabel('Hasło', { exact: true }).fill('monter-demo');
+		await fitter.getByRole('button', { name: 'Zaloguj się' }).click();
+		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+		// Straight into a basement after the first sign-in, then lost there with a note not yet sent.
+		await fitter.waitForLoadState('networkidle');
+		await tablet.setOffline(true);
+		await fitter.locator('a[href^="/app/job/"]').filter({ hasText: 'Zaplanowane' }).first().click();
+		await fitter.getByRole('button', { name: 'Rozpocznij pracę' }).click();
+		await fitter.getByLabel('Treść notatki').fill('Notatka z zgubionego tabletu');
+		await fitter.getByRole('button', { name: 'Dodaj notatkę' }).click();
+		await expect.poll(() => header().innerText()).toContain('czeka');
+
+		const office = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'pl-PL' });
+		const admin = await office.newPage();
+		await admin.goto(`${app.url}/plan`);
+		await admin.getByLabel('Login').fill('admin');
+		await admin.getByLabel('Hasło', { exact: true }).fill('admin-demo');
+		await admin.getByRole('button', { name: 'Zaloguj się' }).click();
+		await admin.getByRole('heading', { name: 'Włącz weryfikację dwuetapową' }).waitFor();
+		const secret = (await admin.locator('.secret').innerText()).replace(/\s/g, '');
+		await admin.getByLabel('Kod (6 cyfr)').fill(currentTotp(secret));
+		await admin.getByRole('button', { name: 'Włącz weryfikację' }).click();
+		await admin.getByRole('link', { name: 'Urządzenia' }).click();
+		const row = admin.getByRole('row').filter({ hasText: 'monter2' }).filter({ hasText: 'Tablet montera' });
+		await row.getByRole('button', { name: 'Cofnij dostęp' }).click();
+		await row.getByRole('button', { name: 'Tak, cofnij' }).click();
+		await admin.getByText('Dostęp cofnięty').waitFor();
+		await expect.poll(() => row.count()).toBe(0);
+		await admin.screenshot({ path: join(shots, 'admin-devices-1440.png') });
+
+		await tablet.setOffline(false);
+		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Administrator cofnął dostęp tego tabletu');
+		expect(await header().innerText()).toMatch(/\d+ zmian\S* czek/);
+		await fitter.screenshot({ path: join(shots, 'sync-revoked-1280.png') });
+		await office.close();
+		await tablet.close();
 	});
 
 	it('is ready, and on SIGTERM finishes an upload in flight before it exits cleanly', async () => {
