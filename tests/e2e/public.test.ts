@@ -210,7 +210,7 @@ describe('public pages for residents (phone, built app)', () => {
 		expect(p.url()).toBe(`${app.url}/zgloszenie`);
 		await p.getByLabel('Adres, pod którym to się wydarzyło').fill('Orbitalna 2, klatka I');
 		await p.getByLabel('Co się wydarzyło?').fill('Mężczyzna w kamizelce prosił o 200 zł za nowy licznik.');
-		await p.getByLabel('Numer z identyfikatora (jeśli go widać było)').fill('000-000-000');
+		await p.getByLabel('Numer z identyfikatora (jeśli udało się go odczytać)').fill('000-000-000');
 		await p.screenshot({ path: join(shots, 'report-form-390.png'), fullPage: true });
 		expect(await axeProblems(p)).toEqual([]);
 		await p.getByRole('button', { name: 'Wyślij zgłoszenie' }).click();
