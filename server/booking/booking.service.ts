@@ -62,7 +62,15 @@ export async function bookingView(db: Kysely<DB>, jobId: string, now = new Date(
 	if (!job || job.location !== 'in_home') return null;
 	const nowIsoText = now.toISOString();
 	const state = job.status === 'planned' ? 'bookable' : job.status === 'done' ? 'done' : 'closed';
-	const slots = state === 'bookable' ? (await openSlots(db, job.building_id, nowIsoText)).filter((s) => s.free > 0 && s.id !== job.slot_id) : [];
+	const open = state === 'bookable' ? (await openSlots(db, job.building_id, nowIsoText)).filter((s) => s.free > 0 && s.id !== job.slot_id) : [];
+	// Two crews can offer the same hour in one building; the resident sees each time once.
+	const seen = new Set<string>(job.window_start && job.window_end ? [`${job.window_start}|${job.window_end}`] : []);
+	const slots = open.filter((s) => {
+		const key = `${s.startsAt}|${s.endsAt}`;
+		if (seen.has(key)) return false;
+		seen.add(key);
+		return true;
+	});
 	return {
 		building: { street: job.street, number: job.number, city: job.city },
 		stairwell: job.stairwell,

@@ -358,3 +358,39 @@ describeEachDb('public pages', (kind) => {
 		});
 	});
 });
+
+describeEachDb('demo data for the public pages', (kind) => {
+	let tdb: TestDatabase;
+	beforeAll(async () => {
+		tdb = await createTestDatabase(kind);
+		const { seedDemo } = await import('$server/demo/seed');
+		await seedDemo(tdb.db);
+	});
+	afterAll(() => tdb?.destroy());
+
+	it('puts every planned in-home visit in a published slot and leaves free slots to book', async () => {
+		const jobs = await tdb.db
+			.selectFrom('jobs')
+			.innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id')
+			.leftJoin('appointment_slots as s', 's.id', 'jobs.slot_id')
+			.select(['jobs.window_start', 's.starts_at', 's.published_at', 's.building_id', 'mp.building_id as point_building'])
+			.where('mp.location', '=', 'in_home')
+			.where('jobs.status', '=', 'planned')
+			.execute();
+		expect(jobs.length).toBeGreaterThan(10);
+		for (const j of jobs) {
+			expect(j.starts_at).toBe(j.window_start);
+			expect(j.published_at).not.toBeNull();
+			expect(j.building_id).toBe(j.point_building);
+		}
+		const slots = await tdb.db.selectFrom('appointment_slots').select('id').execute();
+		expect(slots.length).toBeGreaterThan(jobs.length);
+	});
+
+	it('has a badge for every answer the check can give', async () => {
+		const workers = await tdb.db.selectFrom('workers').select(['status', 'valid_until']).execute();
+		const now = new Date();
+		const { badgeStatus } = await import('$server/badges/badges.service');
+		expect(new Set(workers.map((w) => badgeStatus(w, now)))).toEqual(new Set(['valid', 'suspended', 'revoked', 'expired']));
+	});
+});
