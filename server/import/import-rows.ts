@@ -64,6 +64,8 @@ const MAX_LENGTH: Record<Column, number> = {
 	estate: 120, stairwell: 12, flat: 12, location: 20, tariff_group: 6, prosumer: 5, resident_phone: 20
 };
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const LOCATIONS: Record<string, MeterLocation> = {
 	klatka: 'stairwell', stairwell: 'stairwell',
 	mieszkanie: 'in_home', 'in-home': 'in_home', in_home: 'in_home'
@@ -105,6 +107,8 @@ export function checkRecord(record: string[], index: Partial<Record<Column, numb
 		const value = raw(column);
 		if (!value && !OPTIONAL.has(column)) fail(column, 'plan_import_err_required');
 		else if (value.length > MAX_LENGTH[column]) fail(column, 'plan_import_err_too_long', { max: MAX_LENGTH[column] });
+		// Control characters (NUL cannot even be stored by PostgreSQL) never belong in an address.
+		else if (CONTROL_CHARS.test(value)) fail(column, 'plan_import_err_control_char');
 	}
 	const has = (c: Column) => raw(c) !== '' && raw(c).length <= MAX_LENGTH[c];
 
@@ -119,7 +123,9 @@ export function checkRecord(record: string[], index: Partial<Record<Column, numb
 	const serial = checkCode('meter_serial', raw('meter_serial'));
 	if (has('meter_serial') && !serial.ok) fail('meter_serial', serial.ok === false && serial.problem === 'wrong_kind' && serial.detectedKind === 'ppe' ? 'plan_import_err_serial_is_ppe' : 'plan_import_err_serial_format');
 	if (has('postcode') && !POSTCODE.test(raw('postcode'))) fail('postcode', 'plan_import_err_postcode_format');
-	const location = LOCATIONS[raw('location').toLowerCase()];
+	const locationKey = raw('location').toLowerCase();
+	// Own keys only: "__proto__" or "constructor" in the file must not match Object.prototype.
+	const location = Object.hasOwn(LOCATIONS, locationKey) ? LOCATIONS[locationKey] : undefined;
 	if (has('location') && !location) fail('location', 'plan_import_err_location');
 	const tariff = raw('tariff_group');
 	const tariffGroup = [tariff, tariff.toUpperCase(), tariff.toUpperCase().replace(/W$/, 'w').replace(/A$/, 'a').replace(/B$/, 'b')].find(isTariffGroup);
