@@ -91,5 +91,5 @@ export function billingCsv(records: BillingRecord[]): string {
 		r.ppe, r.tariffGroup, r.oldMeterSerial ?? '', ...registers.map((g) => r.oldReadings[g] ?? ''), r.newMeterSerial ?? '', ...registers.map((g) => r.newReadings[g] ?? ''),
 		r.startedAt ?? '', r.powerOffAt ?? '', r.powerOnAt ?? '', r.completedAt, r.unreadable.map((u) => `${u.meter} ${u.register}: ${u.reason}`).join(' | '), r.fitter ?? ''
 	]);
-	return Papa.unparse({ fields, data }, { delimiter: ';', newline: '\n' }) + '\n';
+	return Papa.unparse({ fields, data }, { delimiter: ';', newline: '\n', escapeFormulae: true }) + '\n';
 }
