@@ -42,6 +42,17 @@ async function dump(db: Kysely<DB>, { withAudit }: { withAudit: boolean }): Prom
 	return parts.join('\n');
 }
 
+async function settledDump(db: Kysely<DB>, opts: { withAudit: boolean }): Promise<string> {
+	let last = await dump(db, opts);
+	for (let i = 0; i < 20; i++) {
+		await new Promise((r) => setTimeout(r, 25));
+		const next = await dump(db, opts);
+		if (next === last) return next;
+		last = next;
+	}
+	return last;
+}
+
 describeEachDb('bad input to every procedure', (kind) => {
 	let tdb: TestDatabase;
 	let services: Services;
@@ -93,7 +104,9 @@ describeEachDb('bad input to every procedure', (kind) => {
 				const where = `${path} [${variant.label}]`;
 				if (code === 'OK') {
 					if (!valid) problems.push(`${where}: accepted input its own schema refuses`);
-					before = await dump(tdb.db, { withAudit });
+					// An accepted call may leave work finishing just after its answer; wait until the
+					// database is still, so the next refusal is judged against a settled state.
+					before = await settledDump(tdb.db, { withAudit });
 					continue;
 				}
 				const status = STATUS[TRPC_CODE[code as AppErrorCode]] ?? 500;
@@ -109,7 +122,8 @@ describeEachDb('bad input to every procedure', (kind) => {
 				// Queries may read, never write; a refused mutation must leave no trace either.
 				const after = await dump(tdb.db, { withAudit });
 				if (after !== before) {
-					problems.push(`${where}: refused with ${code} but the database changed`);
+					const changed = after.split('\n').filter((line) => !before.includes(line)).slice(0, 2).map((l) => l.slice(0, 160));
+					problems.push(`${where}: refused with ${code} but the database changed: ${changed.join(' | ')}`);
 					before = after;
 				}
 			}
