@@ -1,4 +1,5 @@
 import { verifyBadge } from '$server/badges/badges.service';
+import { clip } from '$lib/public/clip';
 import { fromEvent } from '$lib/public/request.server';
 import type { PageServerLoad } from './$types';
 
@@ -10,5 +11,5 @@ export const load: PageServerLoad = async (event) => {
 	const answer = await verifyBadge({ db: req.services.db, limits: req.limits }, { badge: raw, source: 'form', ip: req.ip });
 	if (answer.kind === 'limited') event.setHeaders({ 'retry-after': String(answer.retryAfterSeconds) });
 	event.setHeaders({ 'cache-control': 'no-store' });
-	return { entered: raw.trim().slice(0, 32), answer };
+	return { entered: clip(raw.trim(), 32), answer };
 };
