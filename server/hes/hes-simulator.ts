@@ -10,7 +10,7 @@ export interface HesSimulatorOptions {
 }
 
 /** mulberry32: a small repeatable PRNG, enough to choose outcomes. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
 	let a = seed >>> 0;
 	return () => {
 		a = (a + 0x6d2b79f5) >>> 0;

@@ -8,6 +8,8 @@ import { newTotpSecret } from '$server/auth/totp';
 import { ppeWithCheckDigit } from '$lib/domain/ppe';
 import { addDaysToDate, warsawDate } from '$lib/domain/time';
 import { createCaller } from '$server/trpc/router';
+import { createServices } from '$server/services';
+import type { TestDatabase } from './harness';
 import type { Context } from '$server/trpc/context';
 import type { Services } from '$server/services';
 import { newId, nowIso } from '$server/util/ids';
@@ -115,4 +117,15 @@ export async function outcome(p: Promise<unknown>): Promise<string> {
 		if (e instanceof TRPCError) return errorData(e, 'pl', 'test').appCode;
 		throw e;
 	}
+}
+
+/**
+ * A test database with the small world and services, office users already enrolled in TOTP (as
+ * the authorisation matrix and the fuzz tests need): call in beforeAll, destroy in afterAll.
+ */
+export async function worldWithServices(tdb: TestDatabase) {
+	const services = createServices(tdb);
+	const world = await seedWorld(tdb.db);
+	await tdb.db.updateTable('users').set({ totp_enabled: 1, totp_secret: 'JBSWY3DPEHPK3PXP' }).where('role', '!=', 'fitter').execute();
+	return { services, world };
 }

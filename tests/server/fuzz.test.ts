@@ -6,11 +6,11 @@ import type { Access } from '$server/trpc/init';
 import type { DB } from '$server/db/schema';
 import { errorData } from '$server/trpc/errors';
 import { TRPC_CODE, type AppErrorCode } from '$server/errors';
-import { createServices, type Services } from '$server/services';
+import type { Services } from '$server/services';
 import { TRPCError } from '@trpc/server';
 import { hostileVariants } from '../support/hostile-inputs';
 import { createTestDatabase, describeEachDb, type TestDatabase } from './harness';
-import { seedWorld, TestClient } from './fixtures';
+import { seedWorld, TestClient, worldWithServices } from './fixtures';
 
 /**
  * Every tRPC procedure, called by a user allowed to reach it, with generated invalid and hostile
@@ -60,9 +60,7 @@ describeEachDb('bad input to every procedure', (kind) => {
 
 	beforeAll(async () => {
 		tdb = await createTestDatabase(kind);
-		services = createServices(tdb);
-		world = await seedWorld(tdb.db);
-		await tdb.db.updateTable('users').set({ totp_enabled: 1, totp_secret: 'JBSWY3DPEHPK3PXP' }).where('role', '!=', 'fitter').execute();
+		({ services, world } = await worldWithServices(tdb));
 	});
 	afterAll(() => tdb?.destroy());
 

@@ -9,12 +9,12 @@ import { migrateToLatest } from '$server/db/migrations';
 import { LOG_OPTIONS } from '$server/log';
 import { BackupError, backupSqlite, checkBackupFile, restoreSqlite } from '$server/ops/backup';
 import { purgeResidentPhones } from '$server/ops/retention';
-import { createServices, type Services } from '$server/services';
+import type { Services } from '$server/services';
 import { errorData } from '$server/trpc/errors';
 import { TRPCError } from '@trpc/server';
 import { runCli, type CliIo } from '$server/cli';
 import { createTestDatabase, describeEachDb, type TestDatabase } from './harness';
-import { outcome, PASSWORD, seedWorld, TestClient } from './fixtures';
+import { outcome, PASSWORD, seedWorld, TestClient, worldWithServices } from './fixtures';
 import { lookupSession, SESSION_COOKIE } from '$server/auth/sessions';
 
 describe('backup and restore of the embedded database', () => {
@@ -137,9 +137,7 @@ describeEachDb('retention and device sessions', (kind) => {
 
 	beforeAll(async () => {
 		tdb = await createTestDatabase(kind);
-		services = createServices(tdb);
-		world = await seedWorld(tdb.db);
-		await tdb.db.updateTable('users').set({ totp_enabled: 1, totp_secret: 'JBSWY3DPEHPK3PXP' }).where('role', '!=', 'fitter').execute();
+		({ services, world } = await worldWithServices(tdb));
 	});
 	afterAll(() => tdb?.destroy());
 

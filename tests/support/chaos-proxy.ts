@@ -1,4 +1,5 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { seeded } from '../../server/hes/hes-simulator';
 
 export interface ChaosOptions {
 	/** Drop the request before the server sees it. */
@@ -16,23 +17,13 @@ export interface ChaosStats {
 	upstreamDown: number;
 }
 
-function mulberry32(seed: number) {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
 
 /**
  * An HTTP proxy on loopback that loses requests and responses at random, the way a tablet's
  * connection does in a basement. Only for tests.
  */
 export async function startChaosProxy(upstreamPort: () => number, opts: ChaosOptions): Promise<{ port: number; stats: ChaosStats; close(): Promise<void> }> {
-	const random = mulberry32(opts.seed);
+	const random = seeded(opts.seed);
 	const stats: ChaosStats = { forwarded: 0, droppedRequests: 0, droppedResponses: 0, upstreamDown: 0 };
 	const handle = (req: IncomingMessage, res: ServerResponse) => {
 		const chunks: Buffer[] = [];

@@ -1,8 +1,9 @@
 /**
- * The fitter shell's weight: JavaScript a tablet downloads to show /app signed in (the job list),
+ * The fitter shell's weight: JavaScript a tablet downloads until /app shows the signed-in job list,
  * gzipped, measured in Chromium from the responses it really loaded — next to the whole client
- * build (every JS chunk, gzipped) in the same run. The scanner, PDF and signature code must load
- * only when a fitter opens those steps, so they do not count here.
+ * build (every JS chunk, gzipped) in the same run; and, second figure, with the other fitter
+ * screens the app then prefetches for offline use. The scanner, PDF and signature code must load
+ * only when a fitter opens those steps (reported if it does not).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -47,20 +48,36 @@ export async function run(): Promise<BenchRow[]> {
 		await page.getByLabel('Hasło', { exact: true }).fill('monter-demo');
 		await page.getByRole('button', { name: 'Zaloguj się' }).click();
 		await page.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
+		// What the fitter waited for: the scripts loaded until the job list showed.
+		const untilList = [...loaded.values()].reduce((a, b) => a + b, 0);
+		const scriptsUntilList = loaded.size;
+		// Then the app fetches the other fitter screens' code for offline use (not the scanner).
 		await page.waitForLoadState('networkidle');
+		await page.waitForTimeout(1500);
 		const shell = [...loaded.values()].reduce((a, b) => a + b, 0);
 		let all = 0;
 		for (const file of jsFiles(join(root, 'build', 'client', '_app'))) all += gzipSync(readFileSync(file), { level: 9 }).length;
 		const scanLoaded = [...loaded.keys()].filter((p) => /zxing|scan|pdf|signature/i.test(p));
-		process.stdout.write(`shell: ${loaded.size} scripts, ${(shell / 1024).toFixed(1)} KB gzipped; whole client build ${(all / 1024).toFixed(1)} KB gzipped${scanLoaded.length ? `; loaded early: ${scanLoaded.join(', ')}` : ''}\n`);
+		process.stdout.write(
+			`shell: ${scriptsUntilList} scripts, ${(untilList / 1024).toFixed(1)} KB gzipped until the job list shows; ` +
+				`${loaded.size} scripts, ${(shell / 1024).toFixed(1)} KB with the other screens prefetched for offline use; ` +
+				`whole client build ${(all / 1024).toFixed(1)} KB gzipped${scanLoaded.length ? `; scanner/PDF code loaded early: ${scanLoaded.join(', ')}` : ''}\n`
+		);
 		return [
 			{
 				bench: 'shell',
-				case: 'fitter /app signed in, JS gzipped',
-				value: shell / 1024,
+				case: 'fitter /app until the job list shows, JS gzipped',
+				value: untilList / 1024,
 				unit: 'KB',
 				baseline: { label: 'whole client build', value: all / 1024 },
 				goal: '≤ 150 KB before the scanner loads'
+			},
+			{
+				bench: 'shell',
+				case: 'with every fitter screen prefetched (offline), JS gzipped',
+				value: shell / 1024,
+				unit: 'KB',
+				baseline: { label: 'whole client build', value: all / 1024 }
 			}
 		];
 	} finally {
