@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BinaryBitmap, DecodeHintType, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
@@ -59,7 +59,8 @@ describeEachDb('badge card PDF', (kind) => {
 			expect(text).toContain(expected);
 		}
 		execFileSync('pdftoppm', ['-r', '300', '-png', '-singlefile', file, join(dir, `card-${kind}`)]);
-		// The card area, for people to look at (tests/e2e/screenshots).
+		// The card area, for people to look at (tests/e2e/screenshots; absent in a fresh clone).
+		mkdirSync(join(import.meta.dirname, '../e2e/screenshots'), { recursive: true });
 		execFileSync('pdftoppm', ['-r', '200', '-png', '-singlefile', '-x', '0', '-y', '0', '-W', '1300', '-H', '900', file, join(import.meta.dirname, '../e2e/screenshots/badge-card-pdf')]);
 		const decoded = decodeQr(join(dir, `card-${kind}.png`));
 		expect(decoded).toBe(url);
