@@ -40,6 +40,29 @@ class TransactionalSqliteDialect extends SqliteDialect {
 	}
 }
 
+/**
+ * better-sqlite3 with its prepared statements kept by SQL text (least recently used dropped past
+ * `max`). Kysely prepares every query anew, and for the small statements of a sync push preparing
+ * costs as much as running; statements are reusable, and Kysely runs one query at a time here.
+ */
+function withStatementCache(client: SQLite.Database, max = 1000) {
+	const cache = new Map<string, SQLite.Statement>();
+	return {
+		close: () => client.close(),
+		prepare(sql: string): SQLite.Statement {
+			let stmt = cache.get(sql);
+			if (stmt) {
+				cache.delete(sql);
+			} else {
+				stmt = client.prepare(sql);
+				if (cache.size >= max) cache.delete(cache.keys().next().value!);
+			}
+			cache.set(sql, stmt);
+			return stmt;
+		}
+	};
+}
+
 // pg returns int8 (COUNT(*), SUM) as strings to be safe with > 2^53; our counts never get near.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
@@ -79,7 +102,7 @@ export function openDatabase(url: string | undefined = process.env.DATABASE_URL)
 	client.pragma('foreign_keys = ON');
 	client.pragma('busy_timeout = 5000');
 	client.pragma('synchronous = NORMAL');
-	const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: client }) });
+	const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: withStatementCache(client) }) });
 	return {
 		db,
 		dialect: 'sqlite',
