@@ -1,4 +1,4 @@
-import { onLocalChange } from './outbox';
+import { onLocalChange } from './local-change';
 import type { SyncEngine } from './sync-engine';
 
 export interface AutoSyncOptions {

@@ -1,6 +1,9 @@
 import { parseMutation, type MutationInput, type MutationName } from '$lib/domain/mutations';
 import { getMeta, viewTables, type OutboxEntry, type WymianaDb } from './db';
+import { notifyLocalChange } from './local-change';
 import { applyMutator } from './mutators';
+
+export { onLocalChange } from './local-change';
 
 /** Bad arguments for a mutation: nothing was written. `fieldErrors` are zod message keys per path. */
 export class MutationInputError extends Error {
@@ -12,22 +15,6 @@ export class MutationInputError extends Error {
 		super(`invalid arguments for ${mutation}`);
 		this.name = 'MutationInputError';
 	}
-}
-
-type Listener = () => void;
-// Per database, so several independent databases (tests, a second fitter) do not wake each other.
-const listeners = new WeakMap<WymianaDb, Set<Listener>>();
-
-/** Called after every local change is committed: the sync engine debounces a push on it. */
-export function onLocalChange(db: WymianaDb, listener: Listener): () => void {
-	let set = listeners.get(db);
-	if (!set) listeners.set(db, (set = new Set()));
-	set.add(listener);
-	return () => set.delete(listener);
-}
-
-function notifyLocalChange(db: WymianaDb): void {
-	for (const listener of listeners.get(db) ?? []) listener();
 }
 
 function fieldErrorsOf(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Record<string, string[]> {
