@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import type { Database } from '../db/database';
 import { migrationNames } from '../db/migrations';
@@ -19,12 +19,7 @@ export async function backupSqlite(database: Database, target: string): Promise<
 	// Only a complete copy gets the real name: a backup interrupted half-way is never mistaken for one.
 	checkBackupFile(partial);
 	renameSync(partial, target);
-	const bytes = new SQLite(target, { readonly: true, fileMustExist: true });
-	try {
-		return { bytes: Number(bytes.pragma('page_count', { simple: true })) * Number(bytes.pragma('page_size', { simple: true })), pages: totalPages };
-	} finally {
-		bytes.close();
-	}
+	return { bytes: statSync(target).size, pages: totalPages };
 }
 
 /** A readable, intact SQLite file with Wymiana's schema at a version this build knows. */

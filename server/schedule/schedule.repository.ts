@@ -1,14 +1,7 @@
-import { TZDate } from '@date-fns/tz';
 import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
-import { ZONE } from '../../src/lib/domain/time';
+import { warsawMinutes } from '../../src/lib/domain/time';
 import type { DB, JobStatus } from '../db/schema';
 import type { CrewCalendar } from './calendar';
-
-/** Minutes after midnight, Warsaw wall clock, of an ISO instant. */
-export function warsawMinutes(iso: string): number {
-	const d = new TZDate(new Date(iso).getTime(), ZONE);
-	return d.getHours() * 60 + d.getMinutes();
-}
 
 /** Every crew with its working calendar and its fitters' absences. */
 export async function loadCrewCalendars(db: Kysely<DB>): Promise<Array<CrewCalendar & { name: string }>> {

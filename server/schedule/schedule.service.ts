@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { addDaysToDate, warsawInstant } from '../../src/lib/domain/time';
+import { addDaysToDate, warsawInstant, warsawMinutes } from '../../src/lib/domain/time';
 import { audit, type Actor } from '../audit';
 import type { DB, Job } from '../db/schema';
 import { AppError } from '../errors';
@@ -15,7 +15,7 @@ import { jobDtos } from '../sync/entities';
 import { newId, nowIso } from '../util/ids';
 import { crewDayRefusal, holidaysBetween, toHhmm, toMinutes } from './calendar';
 import { DEFAULT_PARAMS, schedule, type BuildingInput, type ScheduleParams, type ScheduleResult, type UnplacedReason } from './engine';
-import { loadBusyUntil, loadCrewCalendars, loadEstatePoints, lockForPlanning, warsawMinutes, type PlanPoint } from './schedule.repository';
+import { loadBusyUntil, loadCrewCalendars, loadEstatePoints, lockForPlanning, type PlanPoint } from './schedule.repository';
 
 export interface PlanRequest {
 	estateIds: string[];

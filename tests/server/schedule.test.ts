@@ -5,7 +5,7 @@ import { seedDemo } from '$server/demo/seed';
 import { AppError } from '$server/errors';
 import { DEFAULT_PARAMS } from '$server/schedule/engine';
 import { commitPlan, moveJob, moveStairwellBlock, previewPlan, type PlanRequest } from '$server/schedule/schedule.service';
-import { warsawMinutes } from '$server/schedule/schedule.repository';
+import { warsawMinutes } from '$lib/domain/time';
 import { holidaysBetween } from '$server/schedule/calendar';
 import { importMeterPoints, parseCsv } from '$server/import/import.service';
 import { readFileSync } from 'node:fs';

@@ -2,7 +2,8 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openWymianaDb, type LocalJob, type WymianaDb } from '$lib/offline/db';
 import { exportUnsynced } from '$lib/offline/export';
-import { MutationInputError, mutate, onLocalChange, storeBlob } from '$lib/offline/outbox';
+import { onLocalChange } from '$lib/offline/local-change';
+import { MutationInputError, mutate, storeBlob } from '$lib/offline/outbox';
 
 const deps = { indexedDB, IDBKeyRange };
 const opened: WymianaDb[] = [];

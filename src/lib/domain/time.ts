@@ -21,6 +21,17 @@ export function warsawInstant(date: string, hhmm: string): Date {
 	return new Date(new TZDate(y, mo - 1, d, h, mi, 0, ZONE).getTime());
 }
 
+/** Minutes after midnight, Warsaw wall clock, of an ISO instant. */
+export function warsawMinutes(iso: string): number {
+	const d = new TZDate(new Date(iso).getTime(), ZONE);
+	return d.getHours() * 60 + d.getMinutes();
+}
+
+/** Warsaw wall-clock time of an instant as a datetime-local value ('YYYY-MM-DDTHH:mm'). */
+export function warsawLocalDateTime(at: Date = new Date()): string {
+	return format(new TZDate(at.getTime(), ZONE), "yyyy-MM-dd'T'HH:mm");
+}
+
 export function isWeekend(date: string): boolean {
 	const dow = parseISO(date).getDay();
 	return dow === 0 || dow === 6;

@@ -3,8 +3,6 @@ import { getMeta, viewTables, type OutboxEntry, type WymianaDb } from './db';
 import { notifyLocalChange } from './local-change';
 import { applyMutator } from './mutators';
 
-export { onLocalChange } from './local-change';
-
 /** Bad arguments for a mutation: nothing was written. `fieldErrors` are zod message keys per path. */
 export class MutationInputError extends Error {
 	readonly code = 'VALIDATION';

@@ -8,11 +8,6 @@ export type TimelineBlock = CrewDays[number]['blocks'][number];
 type Estates = RouterOutputs['plan']['views']['estates'];
 type Crews = RouterOutputs['plan']['crews']['list'];
 
-/** Minutes after midnight in Warsaw for an ISO instant. */
-export function warsawMinutesOf(iso: string): number {
-	const [h, m] = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/Warsaw' }).format(new Date(iso)).split(':').map(Number) as [number, number];
-	return h * 60 + m;
-}
 
 /** Each crew's day as a timeline; moving one job to another crew-day. */
 export class TimelineScreen {

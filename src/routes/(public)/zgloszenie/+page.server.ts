@@ -1,16 +1,12 @@
+import { warsawLocalDateTime } from '$lib/domain/time';
 import { fail, redirect } from '@sveltejs/kit';
 import { warsawInstant } from '$lib/domain/time';
 import { submitReport } from '$server/reports/reports.service';
 import { fromEvent } from '$lib/public/request.server';
 import type { Actions, PageServerLoad } from './$types';
 
-/** "Now" in Warsaw as a datetime-local value, the form's default. */
-function warsawLocalNow(now = new Date()): string {
-	const parts = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Warsaw', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
-	return parts.replace(' ', 'T');
-}
-
-export const load: PageServerLoad = () => ({ now: warsawLocalNow() });
+// "Now" in Warsaw as a datetime-local value, the form's default.
+export const load: PageServerLoad = () => ({ now: warsawLocalDateTime() });
 
 type Field = 'address' | 'when' | 'what' | 'badge';
 const MAX_AGE_DAYS = 90;
