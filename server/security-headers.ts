@@ -45,7 +45,15 @@ export function isCrossSiteWrite(request: Request, url: URL): boolean {
 	if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return false;
 	if (!url.pathname.startsWith('/api/')) return false;
 	const origin = request.headers.get('origin');
-	if (origin !== null) return origin !== url.origin;
+	// Same host is same site; the scheme is not compared, since behind a proxy (or without
+	// ORIGIN) the server may not know whether the browser used http or https.
+	if (origin !== null) {
+		try {
+			return new URL(origin).host !== url.host;
+		} catch {
+			return true;
+		}
+	}
 	const site = request.headers.get('sec-fetch-site');
 	return site !== null && site !== 'same-origin' && site !== 'none';
 }

@@ -55,6 +55,10 @@ export function ensureBuilt(): void {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 	ensureBuilt();
 	process.env.PORT ??= '3000';
+	// adapter-node takes a request for https unless told otherwise, and then refuses the browser's
+	// own http form posts and API calls as cross-site. Behind a proxy or on another address, set
+	// ORIGIN (see the README).
+	process.env.ORIGIN ??= `http://localhost:${process.env.PORT}`;
 	process.env.BODY_SIZE_LIMIT ??= '25M';
 	await import(pathToFileURL(join(buildDir, 'index.js')).href);
 	process.stdout.write(`Wymiana is running at http://localhost:${process.env.PORT}\n`);
