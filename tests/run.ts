@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import pg from 'pg';
 import { ensureBuilt } from '../server/start';
 import { chromiumPath } from './e2e/browser';
 
@@ -28,6 +29,24 @@ if (run(npx('paraglide-js'), ['compile', '--project', './src/lib/i18n/project.in
 if (run(npx('svelte-kit'), ['sync']).status !== 0) fail('svelte-kit sync failed');
 
 const notes: string[] = [];
+/** Our machines run PostgreSQL at 127.0.0.1:5432 (trust auth, database `test`): use it when it answers. */
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+async function reachable(url: string): Promise<boolean> {
+	const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
+	try {
+		await client.connect();
+		await client.query('select 1');
+		return true;
+	} catch {
+		return false;
+	} finally {
+		await client.end().catch(() => undefined);
+	}
+}
+if (!process.env.TEST_DATABASE_URL && (await reachable(LOCAL_POSTGRES))) {
+	process.env.TEST_DATABASE_URL = LOCAL_POSTGRES;
+	notes.push(`PostgreSQL suite run on the local server (${LOCAL_POSTGRES}); set TEST_DATABASE_URL to use another.`);
+}
 if (!process.env.TEST_DATABASE_URL) {
 	if (ci) fail('CI must run the PostgreSQL suite: TEST_DATABASE_URL is not set (see .ci/run).');
 	notes.push('PostgreSQL suite NOT run: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run it.');
