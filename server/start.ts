@@ -40,7 +40,7 @@ export function sourceHash(): string {
 export function ensureBuilt(): void {
 	const hash = sourceHash();
 	const current = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : null;
-	if (current === hash && existsSync(join(buildDir, 'index.js'))) return;
+	if (current === hash && existsSync(join(buildDir, 'handler.js'))) return;
 	process.stdout.write(current ? 'Sources changed; rebuilding…\n' : 'No build yet; building (about a minute)…\n');
 	const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
 	// A test runner's NODE_ENV=test would give a development build (no service worker).
@@ -60,6 +60,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 	// ORIGIN (see the README).
 	process.env.ORIGIN ??= `http://localhost:${process.env.PORT}`;
 	process.env.BODY_SIZE_LIMIT ??= '25M';
-	await import(pathToFileURL(join(buildDir, 'index.js')).href);
+	await (await import('./serve')).serve();
 	process.stdout.write(`Wymiana is running at http://localhost:${process.env.PORT}\n`);
 }

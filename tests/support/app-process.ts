@@ -17,7 +17,7 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The built server (`build/index.js`, as `npm start` runs it once built) in a child process that
+ * The built app served by server/serve.ts (as `npm start` runs it once built) in a child process that
  * a test can crash and start again on the same port and database.
  */
 export class AppProcess {
@@ -29,7 +29,7 @@ export class AppProcess {
 		readonly port: number,
 		private readonly env: Record<string, string>
 	) {
-		if (!existsSync(join(root, 'build', 'index.js'))) throw new Error('no build: run `npm run build` (npm test builds first)');
+		if (!existsSync(join(root, 'build', 'handler.js'))) throw new Error('no build: run `npm run build` (npm test builds first)');
 	}
 
 	get url(): string {
@@ -41,7 +41,7 @@ export class AppProcess {
 	}
 
 	async start(): Promise<void> {
-		const child = spawn(process.execPath, [join(root, 'build', 'index.js')], {
+		const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server', 'serve.ts')], {
 			cwd: root,
 			env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WYMIANA_DEMO: '1', ...this.env },
 			stdio: ['ignore', 'pipe', 'pipe']
