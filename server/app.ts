@@ -3,6 +3,7 @@ import { migrateToLatest } from './db/migrations';
 import { DEMO_ACCOUNTS, hasDemoData, isDatabaseEmpty, seedDemo } from './demo/seed';
 import { log } from './log';
 import { purgeResidentPhones } from './ops/retention';
+import { closePublicRuntime } from './public/runtime';
 import { createServices, type Services } from './services';
 import { startCommissioningWorker } from './hes/commissioning';
 import { HesSimulator } from './hes/hes-simulator';
@@ -84,6 +85,7 @@ export async function closeApp(): Promise<void> {
 	services = undefined;
 	starting = undefined;
 	if (retentionTimer) clearInterval(retentionTimer);
+	if (s) await closePublicRuntime(s);
 	await s?.database.close();
 	log.info('database closed; shutdown complete');
 }

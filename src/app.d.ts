@@ -1,4 +1,5 @@
 import type { Session, User } from '$server/db/schema';
+import type { KeepablePage } from '$server/public/verify-fast-path';
 
 declare global {
 	namespace App {
@@ -6,6 +7,8 @@ declare global {
 			requestId: string;
 			auth: { session: Session; user: User } | null;
 			sessionProblem: 'expired' | 'revoked' | null;
+			/** Set by /verify when its rendered page may be served again from memory this minute. */
+			keepPage?: KeepablePage | null;
 		}
 		interface Error {
 			message: string;

@@ -31,14 +31,40 @@ export function findBadgePhoto(db: Kysely<DB>, sha256: string) {
 		.executeTakeFirst();
 }
 
-export async function logLookup(
-	db: Kysely<DB>,
-	entry: { at: string; badgeInput: string | null; workerId: string | null; outcome: LookupOutcome; source: LookupSource; clientHash: string | null }
-): Promise<void> {
-	await db
-		.insertInto('badge_lookups')
-		.values({ id: newId(), at: entry.at, badge_input: entry.badgeInput, worker_id: entry.workerId, outcome: entry.outcome, source: entry.source, client_hash: entry.clientHash })
-		.execute();
+export interface LookupEntry {
+	at: string;
+	badgeInput: string | null;
+	workerId: string | null;
+	outcome: LookupOutcome;
+	source: LookupSource;
+	clientHash: string | null;
+	/** Identical look-ups this entry stands for (1 unless collected under load). */
+	hits?: number;
+}
+
+export async function logLookup(db: Kysely<DB>, entry: LookupEntry): Promise<void> {
+	await logLookups(db, [entry]);
+}
+
+/** Many look-ups in few statements (the write-behind log of busy pages). */
+export async function logLookups(db: Kysely<DB>, entries: LookupEntry[]): Promise<void> {
+	for (let i = 0; i < entries.length; i += 500) {
+		await db
+			.insertInto('badge_lookups')
+			.values(
+				entries.slice(i, i + 500).map((e) => ({
+					id: newId(),
+					at: e.at,
+					badge_input: e.badgeInput,
+					worker_id: e.workerId,
+					outcome: e.outcome,
+					source: e.source,
+					client_hash: e.clientHash,
+					hits: e.hits ?? 1
+				}))
+			)
+			.execute();
+	}
 }
 
 /** The crew's visits at one building on one day (optionally one stairwell), excluding cancelled ones. */

@@ -6,8 +6,9 @@ import type { DB, LookupOutcome, LookupSource } from '../db/schema';
 import { houseNumberKey, stairwellKey, streetKey } from '../public/address';
 import { clientHash } from '../public/client';
 import { publicKeys } from '../public/keys';
-import { takePoints, type PublicLimiters } from '../public/limits';
-import { allBuildings, crewVisitsAt, findBadge, logLookup, type BadgeRow } from './badges.repository';
+import type { PublicLimiters } from '../public/limits';
+import { takePoints } from '../public/shared-limiter';
+import { allBuildings, crewVisitsAt, findBadge, logLookup, type BadgeRow, type LookupEntry } from './badges.repository';
 
 export interface PublicDeps {
 	db: Kysely<DB>;
@@ -29,7 +30,6 @@ export interface BadgeCard {
 
 export interface LiveCodeView {
 	code: string;
-	secondsLeft: number;
 	/** When this code stops being shown on the tablet (ISO instant). */
 	changesAt: string;
 }
@@ -54,7 +54,7 @@ export function badgeStatus(row: Pick<BadgeRow, 'status' | 'valid_until'>, now: 
 
 export function liveCodeView(secret: string, now: Date): LiveCodeView {
 	const remaining = liveCodeRemainingMs(now.getTime());
-	return { code: liveCode(secret, now.getTime()), secondsLeft: Math.ceil(remaining / 1000), changesAt: new Date(now.getTime() + remaining).toISOString() };
+	return { code: liveCode(secret, now.getTime()), changesAt: new Date(now.getTime() + remaining).toISOString() };
 }
 
 export function toBadgeCard(row: BadgeRow, now: Date): BadgeCard {
@@ -73,6 +73,14 @@ export async function verifyBadge(
 	deps: PublicDeps,
 	input: { badge: string; source: LookupSource; ip: string; now?: Date }
 ): Promise<VerifyAnswer> {
+	return (await checkBadge(deps, input)).answer;
+}
+
+/** verifyBadge, with the look-up as it was logged (for the page cache: it logs the same per hit). */
+export async function checkBadge(
+	deps: PublicDeps,
+	input: { badge: string; source: LookupSource; ip: string; now?: Date }
+): Promise<{ answer: VerifyAnswer; lookup: LookupEntry }> {
 	const now = input.now ?? new Date();
 	const at = now.toISOString();
 	const entered = input.badge.trim().slice(0, MAX_BADGE_INPUT);
@@ -84,25 +92,28 @@ export async function verifyBadge(
 		publicKeys(deps.db),
 		takePoints([
 			[deps.limits.verifyIp, input.ip],
-			[deps.limits.verifyBadge, normalized || '-']
+			[deps.limits.verifyBadge, badgeLimitKey(normalized)]
 		]),
 		findBadge(deps.db, lookupKey)
 	]);
-	const log = (outcome: LookupOutcome, workerId: string | null) =>
-		logLookup(deps.db, { at, badgeInput: normalized || null, workerId, outcome, source: input.source, clientHash: clientHash(keys.hmac, input.ip) });
+	const logged = async (answer: VerifyAnswer, outcome: LookupOutcome, workerId: string | null) => {
+		const lookup: LookupEntry = { at, badgeInput: normalized || null, workerId, outcome, source: input.source, clientHash: clientHash(keys.hmac, input.ip) };
+		await logLookup(deps.db, lookup);
+		return { answer, lookup };
+	};
 
-	if (wait !== null) {
-		await log('limited', null);
-		return { kind: 'limited', retryAfterSeconds: wait };
-	}
+	if (wait !== null) return logged({ kind: 'limited', retryAfterSeconds: wait }, 'limited', null);
 	if (!checked.ok || !row) {
 		const reason = !checked.ok ? (checked.problem === 'format' ? 'format' : 'typo') : 'unknown';
-		await log(reason, null);
-		return { kind: 'invalid', reason, entered };
+		return logged({ kind: 'invalid', reason, entered }, reason, null);
 	}
 	const badge = toBadgeCard(row, now);
-	await log(badge.status, row.id);
-	return { kind: 'badge', badge, live: badge.status === 'valid' ? liveCodeView(row.code_secret, now) : null };
+	return logged({ kind: 'badge', badge, live: badge.status === 'valid' ? liveCodeView(row.code_secret, now) : null }, badge.status, row.id);
+}
+
+/** The per-badge limiter's key for what was typed (normalised). */
+export function badgeLimitKey(normalized: string): string {
+	return normalized || '-';
 }
 
 export type ScheduledAnswer =

@@ -18,6 +18,8 @@ export interface Database {
 	dialect: DialectName;
 	/** The raw client, for libraries that keep their own tables (rate-limiter-flexible). */
 	raw: { kind: 'sqlite'; client: SQLite.Database } | { kind: 'postgres'; client: pg.Pool };
+	/** The DATABASE_URL it was opened with (for connections of their own, such as LISTEN). */
+	url: string;
 	close(): Promise<void>;
 }
 
@@ -79,19 +81,21 @@ export function sqlitePath(url: string | undefined): string {
 	return url?.startsWith('file:') ? url.slice('file:'.length) : url || DEFAULT_SQLITE_PATH;
 }
 
+/** How every PostgreSQL connection of the server is made (the pool and any connection of its own). */
+export function pgConfig(url: string): pg.ClientConfig {
+	// Timestamps are stored as ISO text; keep the session in UTC for anything the server computes.
+	return { connectionString: url, options: '-c timezone=UTC' };
+}
+
 export function openDatabase(url: string | undefined = process.env.DATABASE_URL): Database {
 	if (isPostgresUrl(url)) {
-		const pool = new pg.Pool({
-			connectionString: url!,
-			max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
-			// Timestamps are stored as ISO text; keep the session in UTC for anything the server computes.
-			options: '-c timezone=UTC'
-		});
+		const pool = new pg.Pool({ ...pgConfig(url!), max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
 		const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 		return {
 			db,
 			dialect: 'postgres',
 			raw: { kind: 'postgres', client: pool },
+			url: url!,
 			close: () => db.destroy()
 		};
 	}
@@ -107,6 +111,7 @@ export function openDatabase(url: string | undefined = process.env.DATABASE_URL)
 		db,
 		dialect: 'sqlite',
 		raw: { kind: 'sqlite', client },
+		url: url ?? `file:${path}`,
 		close: () => db.destroy()
 	};
 }

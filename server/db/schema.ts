@@ -2,7 +2,7 @@
  * Table types for Kysely. Portable across SQLite and PostgreSQL:
  * ids are uuid v7 text, timestamps ISO-8601 UTC text, dates `YYYY-MM-DD` text, booleans 0/1 integers.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Role = 'fitter' | 'planner' | 'admin';
 export type BadgeStatus = 'active' | 'suspended' | 'revoked';
@@ -379,6 +379,8 @@ export interface BadgeLookupsTable {
 	outcome: LookupOutcome;
 	source: LookupSource;
 	client_hash: string | null;
+	/** Identical look-ups this row stands for (written behind under load). */
+	hits: ColumnType<number, number | undefined, number>;
 }
 
 export interface SuspiciousReportsTable {

@@ -1,10 +1,10 @@
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { isRateLimited, type Limiters } from '../auth/limits';
-import type { Services } from '../services';
+import type { Limiters } from '../auth/limits';
+import { SharedLimiter } from './shared-limiter';
 
 /**
  * Limits on the public pages, per client address and per badge, with the counters in the
- * database (rate-limiter-flexible's SQL stores) so every server instance shares them.
+ * database (rate-limiter-flexible's SQL stores) so every server instance shares them; busy keys
+ * are written behind (see SharedLimiter).
  *
  * The per-address limit is for people: a resident checking a badge and refreshing its live code
  * once a minute uses about 10 look-ups in 10 minutes. Behind a NAT (a block of flats on one
@@ -44,45 +44,23 @@ export function publicPolicyFromEnv(): PublicLimitPolicy {
 
 export interface PublicLimiters {
 	policy: PublicLimitPolicy;
-	verifyIp: RateLimiterAbstract;
-	verifyBadge: RateLimiterAbstract;
-	addressIp: RateLimiterAbstract;
-	reportIp: RateLimiterAbstract;
-	identifyIp: RateLimiterAbstract;
+	verifyIp: SharedLimiter;
+	verifyBadge: SharedLimiter;
+	addressIp: SharedLimiter;
+	reportIp: SharedLimiter;
+	identifyIp: SharedLimiter;
+	/** Writes the points taken but not yet stored (at shutdown). */
+	close(): Promise<void>;
 }
 
 export function createPublicLimiters(limiters: Limiters, policy: PublicLimitPolicy): PublicLimiters {
-	const make = (keyPrefix: string, points: number) => limiters.create({ keyPrefix, points, duration: policy.windowSeconds });
-	return {
-		policy,
+	const make = (keyPrefix: string, points: number) => new SharedLimiter(limiters.create({ keyPrefix, points, duration: policy.windowSeconds }));
+	const all = {
 		verifyIp: make('pub_verify_ip', policy.verifyPerIp),
 		verifyBadge: make('pub_verify_badge', policy.verifyPerBadge),
 		addressIp: make('pub_address_ip', policy.addressPerIp),
 		reportIp: make('pub_report_ip', policy.reportsPerIp),
 		identifyIp: make('pub_identify_ip', policy.identifyPerIp)
 	};
-}
-
-const perServices = new WeakMap<Services, PublicLimiters>();
-
-/** The limiters of a running server (policy from the environment), made once per Services. */
-export function publicLimitersFor(services: Services): PublicLimiters {
-	let l = perServices.get(services);
-	if (!l) {
-		l = createPublicLimiters(services.limiters, publicPolicyFromEnv());
-		perServices.set(services, l);
-	}
-	return l;
-}
-
-/** Takes one point from each (limiter, key); the longest wait when any is exhausted, else null. */
-export async function takePoints(pairs: Array<[RateLimiterAbstract, string]>): Promise<number | null> {
-	const results = await Promise.allSettled(pairs.map(([limiter, key]) => limiter.consume(key)));
-	let wait: number | null = null;
-	for (const r of results) {
-		if (r.status === 'fulfilled') continue;
-		if (!isRateLimited(r.reason)) throw r.reason;
-		wait = Math.max(wait ?? 0, Math.ceil(r.reason.msBeforeNext / 1000));
-	}
-	return wait;
+	return { policy, ...all, close: async () => void (await Promise.all(Object.values(all).map((l) => l.close()))) };
 }

@@ -1,5 +1,6 @@
 import type { Services } from '../services';
-import { publicLimitersFor, type PublicLimiters } from './limits';
+import type { PublicLimiters } from './limits';
+import { publicRuntime } from './runtime';
 
 /** What a public page's server code needs from the request: the services, limits and client address. */
 export interface PublicRequest {
@@ -15,5 +16,5 @@ export function publicRequest(services: Services, getClientAddress: () => string
 	} catch {
 		// No socket address (in-process rendering): all such requests share one bucket.
 	}
-	return { services, limits: publicLimitersFor(services), ip };
+	return { services, limits: publicRuntime(services).limits, ip };
 }

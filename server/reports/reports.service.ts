@@ -5,7 +5,8 @@ import { checkBadgeNumber, normalizeBadgeNumber } from '../../src/lib/domain/bad
 import type { DB } from '../db/schema';
 import { clientHash } from '../public/client';
 import { publicKeys } from '../public/keys';
-import { takePoints, type PublicLimiters } from '../public/limits';
+import type { PublicLimiters } from '../public/limits';
+import { takePoints } from '../public/shared-limiter';
 import { newBookingReference } from '../booking/reference';
 import { newId } from '../util/ids';
 import { badgeStatus } from '../badges/badges.service';
@@ -93,9 +94,9 @@ export async function lookupStats(db: Kysely<DB>, now = new Date()) {
 		.selectFrom('badge_lookups')
 		.select((eb) => [
 			'worker_id',
-			eb.fn.sum<number>(sql`case when at >= ${hourAgo} then 1 else 0 end`).as('hour'),
-			eb.fn.sum<number>(sql`case when at >= ${dayAgo} then 1 else 0 end`).as('day'),
-			eb.fn.sum<number>(sql`case when at < ${dayAgo} then 1 else 0 end`).as('before')
+			eb.fn.sum<number>(sql`case when at >= ${hourAgo} then hits else 0 end`).as('hour'),
+			eb.fn.sum<number>(sql`case when at >= ${dayAgo} then hits else 0 end`).as('day'),
+			eb.fn.sum<number>(sql`case when at < ${dayAgo} then hits else 0 end`).as('before')
 		])
 		.where('at', '>=', weekBefore)
 		.groupBy('worker_id')

@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
 import { describe } from 'vitest';
 import { openDatabase, type Database } from '$server/db/database';
 import { migrateToLatest } from '$server/db/migrations';
+import type { DB } from '$server/db/schema';
 
 export type TestDbKind = 'sqlite' | 'postgres';
 
@@ -68,4 +70,10 @@ export async function createTestDatabase(kind: TestDbKind, { migrate = true } = 
 /** `describe` once per database kind; the suite's name carries the kind. */
 export function describeEachDb(name: string, fn: (kind: TestDbKind) => void): void {
 	for (const kind of dbKinds) describe(`${name} [${kind}]`, () => fn(kind));
+}
+
+/** rate-limiter-flexible's stored count for a full key (`<prefix>:<key>`), 0 when it has none. */
+export async function storedRateLimitPoints(db: Kysely<DB>, fullKey: string): Promise<number> {
+	const { rows } = await sql<{ points: number }>`select points from rate_limits where key = ${fullKey}`.execute(db);
+	return Number(rows[0]?.points ?? 0);
 }

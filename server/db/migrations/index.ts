@@ -15,6 +15,8 @@ import * as m0005 from './0005-planning';
 import * as m0006 from './0006-public';
 import * as m0007 from './0007-fitter-workflow';
 import * as m0008 from './0008-session-revocation';
+import * as m0009 from './0009-worker-changes';
+import * as m0010 from './0010-lookup-hits';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -34,7 +36,9 @@ const migrations: Record<string, PortableMigration> = {
 	'0005-planning': m0005,
 	'0006-public': m0006,
 	'0007-fitter-workflow': m0007,
-	'0008-session-revocation': m0008
+	'0008-session-revocation': m0008,
+	'0009-worker-changes': m0009,
+	'0010-lookup-hits': m0010
 };
 
 class StaticProvider implements MigrationProvider {
