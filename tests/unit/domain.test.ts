@@ -3,7 +3,7 @@ import { checkBadgeNumber, generateBadgeNumber, normalizeBadgeNumber } from '$li
 import { BASE32_ALPHABET, gs1CheckDigit } from '$lib/domain/check-digits';
 import { checkPpe, ppeSchema, ppeWithCheckDigit } from '$lib/domain/ppe';
 import { registersFor, isTariffGroup } from '$lib/domain/tariff';
-import { addDaysToDate, previousWorkingDay, warsawDate, warsawInstant, workingDaysFrom } from '$lib/domain/time';
+import { addDaysToDate, isWeekend, previousWorkingDay, warsawDate, warsawInstant, warsawLocalDateTime, workingDaysFrom } from '$lib/domain/time';
 
 const cryptoBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
@@ -119,5 +119,27 @@ describe('Warsaw calendar', () => {
 		expect(workingDaysFrom('2025-03-29', 1)).toEqual(['2025-03-31']);
 		expect(previousWorkingDay('2025-03-31')).toBe('2025-03-28');
 		expect(addDaysToDate('2024-02-28', 1)).toBe('2024-02-29');
+	});
+
+	it('adds days across month, year and summer-time boundaries, in any direction', () => {
+		expect(addDaysToDate('2025-12-31', 1)).toBe('2026-01-01');
+		expect(addDaysToDate('2026-01-01', -1)).toBe('2025-12-31');
+		expect(addDaysToDate('2025-03-29', 2)).toBe('2025-03-31');
+		expect(addDaysToDate('2025-10-25', 1)).toBe('2025-10-26');
+		expect(addDaysToDate('2025-01-31', 366)).toBe('2026-02-01');
+		expect(addDaysToDate('2025-03-28', 0)).toBe('2025-03-28');
+		expect(isWeekend('2025-03-29')).toBe(true);
+		expect(isWeekend('2025-03-31')).toBe(false);
+	});
+
+	it('refuses a day that does not exist instead of rolling it over', () => {
+		expect(() => addDaysToDate('2025-02-29', 1)).toThrow(RangeError);
+		expect(() => addDaysToDate('2025-13-01', 1)).toThrow(RangeError);
+		expect(() => addDaysToDate('', 1)).toThrow(RangeError);
+	});
+
+	it('gives the Warsaw wall clock for a datetime-local field', () => {
+		expect(warsawLocalDateTime(new Date('2026-01-15T07:05:00Z'))).toBe('2026-01-15T08:05');
+		expect(warsawLocalDateTime(new Date('2026-07-31T22:30:00Z'))).toBe('2026-08-01T00:30');
 	});
 });

@@ -1,17 +1,42 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, format, parseISO } from 'date-fns';
+
+// Plain field arithmetic instead of date-fns' format/parseISO: those bring date-fns' whole
+// formatter and its English locale, several KB the fitter tablet would load with the job list.
 
 /** The operator works in Polish time; "today" and "a working day" are Warsaw's, not the server's. */
 export const ZONE = 'Europe/Warsaw';
 
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** YYYY-MM-DD of a date's calendar fields (a TZDate's are those of its zone). */
+function ymd(d: Date): string {
+	if (Number.isNaN(d.getTime())) throw new RangeError('Invalid time value');
+	return `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/**
+ * A YYYY-MM-DD date (a time after it is ignored) as that day's midnight UTC, where adding days has
+ * no daylight-saving steps.
+ */
+function utcDay(date: string): Date {
+	const [y, m, d] = date.slice(0, 10).split('-').map(Number) as [number, number, number];
+	const day = new Date(0);
+	day.setUTCFullYear(y, m - 1, d);
+	// No such day (2025-13-45, '') is an error, as it was with date-fns, not a rolled-over date.
+	if (day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) throw new RangeError('Invalid time value');
+	return day;
+}
+
 /** The calendar date (YYYY-MM-DD) in Warsaw at the given instant. */
 export function warsawDate(at: Date = new Date()): string {
-	return format(new TZDate(at.getTime(), ZONE), 'yyyy-MM-dd');
+	return ymd(new TZDate(at.getTime(), ZONE));
 }
 
 /** Adds whole days to a YYYY-MM-DD date. */
 export function addDaysToDate(date: string, days: number): string {
-	return format(addDays(parseISO(date), days), 'yyyy-MM-dd');
+	const day = utcDay(date);
+	day.setUTCDate(day.getUTCDate() + days);
+	return `${pad(day.getUTCFullYear(), 4)}-${pad(day.getUTCMonth() + 1)}-${pad(day.getUTCDate())}`;
 }
 
 /** The UTC instant of a Warsaw wall-clock time on a date (handles the DST switch). */
@@ -29,11 +54,12 @@ export function warsawMinutes(iso: string): number {
 
 /** Warsaw wall-clock time of an instant as a datetime-local value ('YYYY-MM-DDTHH:mm'). */
 export function warsawLocalDateTime(at: Date = new Date()): string {
-	return format(new TZDate(at.getTime(), ZONE), "yyyy-MM-dd'T'HH:mm");
+	const d = new TZDate(at.getTime(), ZONE);
+	return `${ymd(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 export function isWeekend(date: string): boolean {
-	const dow = parseISO(date).getDay();
+	const dow = utcDay(date).getUTCDay();
 	return dow === 0 || dow === 6;
 }
 

@@ -9,6 +9,7 @@ import { m } from '$lib/paraglide/messages.js';
 import { requestPersistence } from '$lib/pwa/persistence';
 import type { Me } from '$lib/session/types';
 import { groupJobs } from './group-jobs';
+import { prefetchFitterScreens } from './prefetch';
 
 /** A job as the tablet holds it (same shape as the server's job DTO). */
 export type UpcomingJob = LocalJob;
@@ -167,6 +168,11 @@ export class FitterHome {
 		this.device = device;
 		this.today = warsawDate();
 		const stopStatus = this.sync.follow(device.engine);
+		// Once the fitter's data is on the tablet (a sync has finished, now or on an earlier visit),
+		// the job and exchange screens' code follows, for offline use.
+		const stopPrefetch = device.engine.subscribe((s) => {
+			if (s.lastSyncAt !== null && !s.syncing) prefetchFitterScreens();
+		});
 		const jobs: Subscription = liveQuery(() => device.db.jobs.toArray()).subscribe({
 			next: (rows) => {
 				this.jobsError = null;
@@ -180,6 +186,7 @@ export class FitterHome {
 		});
 		this.stopWatching = () => {
 			stopStatus();
+			stopPrefetch();
 			jobs.unsubscribe();
 			profile.unsubscribe();
 		};

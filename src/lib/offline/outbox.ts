@@ -42,12 +42,6 @@ export async function mutate<N extends MutationName>(db: WymianaDb, name: N, arg
 	return entry;
 }
 
-/** Pending mutations in the order they happened. */
-export function pendingMutations(db: WymianaDb, afterId = 0, limit = Infinity): Promise<OutboxEntry[]> {
-	const query = db.outbox.where('id').above(afterId);
-	return (Number.isFinite(limit) ? query.limit(limit) : query).toArray();
-}
-
 async function sha256Hex(blob: Blob): Promise<string> {
 	const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
 	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -11,7 +11,6 @@ import {
 	type WymianaDb
 } from './db';
 import { applyMutator, touchedRows } from './mutators';
-import { pendingMutations } from './outbox';
 import { syncErrorCode, type SyncTransport } from './transport';
 
 export interface UploadProgress {
@@ -239,6 +238,14 @@ export class SyncEngine {
 		this.state = { ...this.state, ...patch };
 		for (const listener of this.listeners) listener(this.state);
 	}
+}
+
+/**
+ * Queued mutations after `afterId`, in the order they happened. Read here rather than in outbox.ts:
+ * the engine runs with the job list, and outbox.ts brings the mutation schemas (zod) along.
+ */
+function pendingMutations(db: WymianaDb, afterId: number, limit: number): Promise<OutboxEntry[]> {
+	return db.outbox.where('id').above(afterId).limit(limit).toArray();
 }
 
 async function recordRejections(db: WymianaDb, batch: OutboxEntry[], result: PushResult): Promise<void> {
