@@ -1,5 +1,5 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
-import type { DB, ExchangesTable, NoAccessVisitsTable, OutagesTable, SealsTable } from '../db/schema';
+import type { DB, ExchangesTable, OutagesTable, SealsTable } from '../db/schema';
 import { nowIso } from '../util/ids';
 
 /** What the exchange rules need to know about the job's meter point and the meter expected there. */
@@ -20,18 +20,20 @@ export function findExchange(db: Kysely<DB> | Transaction<DB>, jobId: string) {
 	return db.selectFrom('exchanges').selectAll().where('job_id', '=', jobId).executeTakeFirst();
 }
 
-/** Creates the job's exchange row on the first fact recorded, then updates it. */
-export async function saveExchange(
+/** Creates the job's exchange row on the first fact recorded, then updates it (one statement). */
+export function saveExchange(
 	trx: Transaction<DB>,
 	jobId: string,
 	userId: string,
 	patch: Updateable<ExchangesTable>
 ): Promise<Selectable<ExchangesTable>> {
 	const at = nowIso();
-	const existing = await findExchange(trx, jobId);
-	if (existing) await trx.updateTable('exchanges').set({ ...patch, updated_at: at }).where('job_id', '=', jobId).execute();
-	else await trx.insertInto('exchanges').values({ ...patch, job_id: jobId, user_id: userId, created_at: at, updated_at: at } as Insertable<ExchangesTable>).execute();
-	return (await findExchange(trx, jobId))!;
+	return trx
+		.insertInto('exchanges')
+		.values({ ...patch, job_id: jobId, user_id: userId, created_at: at, updated_at: at } as Insertable<ExchangesTable>)
+		.onConflict((oc) => oc.column('job_id').doUpdateSet({ ...patch, updated_at: at }))
+		.returningAll()
+		.executeTakeFirstOrThrow();
 }
 
 export function findOutage(db: Kysely<DB> | Transaction<DB>, id: string) {
@@ -48,8 +50,4 @@ export function sealsOf(db: Kysely<DB> | Transaction<DB>, jobId: string): Promis
 
 export function outagesOf(db: Kysely<DB> | Transaction<DB>, jobId: string): Promise<Selectable<OutagesTable>[]> {
 	return db.selectFrom('outages').selectAll().where('job_id', '=', jobId).execute();
-}
-
-export function visitsOf(db: Kysely<DB> | Transaction<DB>, jobId: string): Promise<Selectable<NoAccessVisitsTable>[]> {
-	return db.selectFrom('no_access_visits').selectAll().where('job_id', '=', jobId).orderBy('attempt').execute();
 }
