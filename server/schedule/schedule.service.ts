@@ -4,14 +4,14 @@
  * edits of a committed plan (move a stairwell block or one job), under the same rules.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { addDaysToDate, warsawInstant, warsawMinutes } from '../../src/lib/domain/time';
 import { audit, type Actor } from '../audit';
-import type { DB, Job } from '../db/schema';
+import type { AppointmentSlotsTable, DB, Job } from '../db/schema';
 import { AppError } from '../errors';
 import { translate, type Locale } from '../i18n';
+import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
 import { recordChanges, type Change } from '../sync/change-log';
-import { jobDtos } from '../sync/entities';
 import { newId, nowIso } from '../util/ids';
 import { crewDayRefusal, holidaysBetween, toHhmm, toMinutes } from './calendar';
 import { DEFAULT_PARAMS, schedule, type BuildingInput, type ScheduleParams, type ScheduleResult, type UnplacedReason } from './engine';
@@ -26,6 +26,9 @@ export interface PlanRequest {
 }
 
 const PLANNABLE_AGAIN = new Set(['no_access', 'cancelled']);
+
+/** The attempt a new job of the point is: one more after a no-access visit. */
+const nextAttempt = (p: PlanPoint): number => (p.job_status === 'no_access' ? (p.job_attempt ?? 1) + 1 : (p.job_attempt ?? 1));
 
 function checkPeriod(req: PlanRequest, locale: Locale): void {
 	if (req.to < req.from) throw new AppError('PLAN_PERIOD', { params: { reason: translate('plan_period_order', {}, locale) } });
@@ -44,8 +47,7 @@ async function buildInput(db: Kysely<DB>, req: PlanRequest, today: string) {
 		if (!b) buildings.set(p.building_id, (b = { id: p.building_id, estateOrder: estateOrder.get(p.estate_id) ?? 0, street: p.street, number: p.number, stairwells: [] }));
 		let s = b.stairwells.find((x) => x.name === p.stairwell);
 		if (!s) b.stairwells.push((s = { name: p.stairwell, points: [] }));
-		const attempt = p.job_status === 'no_access' ? (p.job_attempt ?? 1) + 1 : (p.job_attempt ?? 1);
-		s.points.push({ id: p.id, flat: p.flat, location: p.location, attempt });
+		s.points.push({ id: p.id, flat: p.flat, location: p.location, attempt: nextAttempt(p) });
 	}
 	const input = {
 		today,
@@ -132,7 +134,7 @@ export async function commitPlan(
 		if (summary.planHash !== req.expectedHash) throw new AppError('PLAN_CHANGED');
 		const at = nowIso();
 		const publishFrom = addDaysToDate(today, req.params.minNoticeDays);
-		const slots: Array<DB['appointment_slots'] extends infer T ? T : never> = [];
+		const slots: Insertable<AppointmentSlotsTable>[] = [];
 		const jobs: Job[] = [];
 		const sequence = new Map<string, number>();
 		for (const u of [...result.units].sort((a, b) => a.crewId.localeCompare(b.crewId) || a.date.localeCompare(b.date) || a.start - b.start)) {
@@ -147,15 +149,14 @@ export async function commitPlan(
 			for (const pointId of u.pointIds) {
 				const seq = (sequence.get(key) ?? 0) + 1;
 				sequence.set(key, seq);
-				const previous = points.get(pointId)!;
 				jobs.push({
 					id: newId(), meter_point_id: pointId, crew_id: u.crewId, planned_date: u.date, window_start: startIso, window_end: endIso, sequence: seq,
-					status: 'planned', attempt: previous.job_status === 'no_access' ? (previous.job_attempt ?? 1) + 1 : (previous.job_attempt ?? 1),
+					status: 'planned', attempt: nextAttempt(points.get(pointId)!),
 					created_at: at, updated_at: at, started_at: null, completed_at: null, slot_id: slotId, booking_reference: null, booked_at: null
 				});
 			}
 		}
-		for (let i = 0; i < slots.length; i += 500) await trx.insertInto('appointment_slots').values(slots.slice(i, i + 500) as never).execute();
+		for (let i = 0; i < slots.length; i += 500) await trx.insertInto('appointment_slots').values(slots.slice(i, i + 500)).execute();
 		for (let i = 0; i < jobs.length; i += 500) await trx.insertInto('jobs').values(jobs.slice(i, i + 500)).execute();
 		const turnBackJobs = result.turnBacks.map((id) => points.get(id)!.job_id!).filter(Boolean);
 		for (let i = 0; i < turnBackJobs.length; i += 500) {
@@ -169,13 +170,13 @@ export async function commitPlan(
 
 /** Tells the tablets: the job's current state to its crew, and a removal to a crew that lost it. */
 async function announce(trx: Transaction<DB>, jobIds: string[], previousCrew: Map<string, string | null>): Promise<void> {
-	const states = await jobDtos(trx, jobIds);
-	const rows = await (jobIds.length ? trx.selectFrom('jobs').select(['id', 'crew_id']).where('id', 'in', jobIds).execute() : Promise.resolve([]));
 	const changes: Change[] = [];
-	for (const r of rows) {
-		const before = previousCrew.get(r.id);
-		if (before && before !== r.crew_id) changes.push({ entity: 'job', id: r.id, op: 'del', crewId: before });
-		changes.push({ entity: 'job', id: r.id, op: 'put', crewId: r.crew_id, data: states.get(r.id) });
+	for (let i = 0; i < jobIds.length; i += 500) {
+		for (const row of await jobsWithPlace(trx).where('jobs.id', 'in', jobIds.slice(i, i + 500)).execute()) {
+			const before = previousCrew.get(row.id);
+			if (before && before !== row.crew_id) changes.push({ entity: 'job', id: row.id, op: 'del', crewId: before });
+			changes.push({ entity: 'job', id: row.id, op: 'put', crewId: row.crew_id, data: toJobDto(row) });
+		}
 	}
 	await recordChanges(trx, changes);
 }
