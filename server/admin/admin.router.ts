@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { audit } from '../audit';
+import { revokeSession, revokeUserSessions } from '../auth/sessions';
 import { AppError } from '../errors';
 import { adminProcedure, router } from '../trpc/init';
 import { actorOf } from '../trpc/context';
@@ -34,7 +35,7 @@ export const adminRouter = router({
 				await ctx.services.db.transaction().execute(async (trx) => {
 					const res = await trx.updateTable('users').set({ disabled: input.disabled ? 1 : 0, updated_at: nowIso() }).where('id', '=', input.userId).executeTakeFirst();
 					if (Number(res.numUpdatedRows) !== 1) throw new AppError('NOT_FOUND');
-					if (input.disabled) await trx.updateTable('sessions').set({ revoked_at: nowIso(), revoked_reason: 'admin' }).where('user_id', '=', input.userId).where('revoked_at', 'is', null).execute();
+					if (input.disabled) await revokeUserSessions(trx, input.userId, 'admin');
 					await audit(trx, actorOf(ctx), { action: input.disabled ? 'user-disabled' : 'user-enabled', entity: 'user', entityId: input.userId });
 				});
 				return { ok: true as const };
@@ -49,7 +50,7 @@ export const adminRouter = router({
 					.where('id', '=', input.userId)
 					.executeTakeFirst();
 				if (Number(res.numUpdatedRows) !== 1) throw new AppError('NOT_FOUND');
-				await trx.updateTable('sessions').set({ revoked_at: nowIso(), revoked_reason: 'admin' }).where('user_id', '=', input.userId).where('revoked_at', 'is', null).execute();
+				await revokeUserSessions(trx, input.userId, 'admin');
 				await audit(trx, actorOf(ctx), { action: 'totp-reset', entity: 'user', entityId: input.userId });
 			});
 			return { ok: true as const };
@@ -85,8 +86,7 @@ export const adminRouter = router({
 		revoke: adminProcedure.input(z.strictObject({ sessionId: z.string().min(1).max(128) })).mutation(async ({ ctx, input }) => {
 			if (input.sessionId === ctx.auth.session.id) throw new AppError('FORBIDDEN', { detail: 'use sign-out for your own session' });
 			await ctx.services.db.transaction().execute(async (trx) => {
-				const res = await trx.updateTable('sessions').set({ revoked_at: nowIso(), revoked_reason: 'admin' }).where('id', '=', input.sessionId).where('revoked_at', 'is', null).executeTakeFirst();
-				if (Number(res.numUpdatedRows) !== 1) throw new AppError('NOT_FOUND');
+				if (!(await revokeSession(trx, input.sessionId, 'admin'))) throw new AppError('NOT_FOUND');
 				await audit(trx, actorOf(ctx), { action: 'session-revoked', entity: 'session', entityId: input.sessionId });
 			});
 			return { ok: true as const };

@@ -88,6 +88,18 @@ export async function lookupSession(db: Kysely<DB>, token: string | undefined, n
 	return { status: 'ok', session, user };
 }
 
-export async function revokeSession(db: Kysely<DB>, sessionId: string): Promise<void> {
-	await db.updateTable('sessions').set({ revoked_at: nowIso(), revoked_reason: 'user' }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+type RevokedBy = NonNullable<Session['revoked_reason']>;
+
+/**
+ * Ends a session at its next request; false when it was not found or already ended. The reason
+ * decides what the device is told: an admin's revocation is reported, the user's own is no session.
+ */
+export async function revokeSession(db: Kysely<DB>, sessionId: string, by: RevokedBy = 'user'): Promise<boolean> {
+	const res = await db.updateTable('sessions').set({ revoked_at: nowIso(), revoked_reason: by }).where('id', '=', sessionId).where('revoked_at', 'is', null).executeTakeFirst();
+	return Number(res.numUpdatedRows) === 1;
+}
+
+/** Ends every open session of a user (account disabled, authenticator reset). */
+export async function revokeUserSessions(db: Kysely<DB>, userId: string, by: RevokedBy): Promise<void> {
+	await db.updateTable('sessions').set({ revoked_at: nowIso(), revoked_reason: by }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
 }
