@@ -19,14 +19,14 @@ function pointsWithCurrentJob(db: Kysely<DB>) {
 }
 
 export async function listEstates(db: Kysely<DB>) {
-	const [estates, rows] = await Promise.all([
+	const [estates, rows, buildings] = await Promise.all([
 		db.selectFrom('estates').select(['id', 'name', 'city', 'is_demo']).orderBy('name').execute(),
 		pointsWithCurrentJob(db)
 			.select(['b.estate_id', 'j.status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('j.planned_date').as('first'), (eb) => eb.fn.max('j.planned_date').as('last')])
 			.groupBy(['b.estate_id', 'j.status'])
-			.execute()
+			.execute(),
+		db.selectFrom('buildings').select(['estate_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('estate_id').execute()
 	]);
-	const buildings = await db.selectFrom('buildings').select(['estate_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('estate_id').execute();
 	return estates.map((e) => {
 		const counts = zero();
 		let first: string | null = null;

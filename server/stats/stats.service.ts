@@ -9,7 +9,7 @@ import type { CommissioningState, DB } from '../db/schema';
 import { listEstates } from '../plan/views';
 
 /** Outage duration buckets, upper bounds in minutes (inclusive); the last is "more than 3 h". */
-export const OUTAGE_BUCKETS = [
+const OUTAGE_BUCKETS = [
 	{ key: 'le15', max: 15 },
 	{ key: 'le30', max: 30 },
 	{ key: 'le60', max: 60 },
@@ -22,7 +22,16 @@ export function outageBucket(minutes: number): OutageBucket {
 	return OUTAGE_BUCKETS.find((b) => minutes <= b.max)!.key;
 }
 
-const emptyBuckets = (): Record<OutageBucket, number> => ({ le15: 0, le30: 0, le60: 0, le180: 0, gt180: 0 });
+const emptyBuckets = () => Object.fromEntries(OUTAGE_BUCKETS.map((b) => [b.key, 0])) as Record<OutageBucket, number>;
+
+/** Outages of one group (an estate, a fitter, a month). */
+interface OutageGroup {
+	key: string;
+	label: string;
+	buckets: Record<OutageBucket, number>;
+	customerMinutes: number;
+	count: number;
+}
 
 export interface DashboardFilter {
 	from: string;
@@ -56,12 +65,16 @@ export async function dashboard(db: Kysely<DB>, f: DashboardFilter) {
 	if (f.estateId) exchangeQuery = exchangeQuery.where('b.estate_id', '=', f.estateId);
 	const [outages, exchanges] = await Promise.all([outageQuery.execute(), exchangeQuery.execute()]);
 
-	const inPeriod = (iso: string | null) => !!iso && dayOf(iso) >= f.from && dayOf(iso) <= f.to;
-	const byEstate = new Map<string, { key: string; label: string; buckets: Record<OutageBucket, number>; customerMinutes: number; count: number }>();
-	const byFitter = new Map<string, { key: string; label: string; buckets: Record<OutageBucket, number>; customerMinutes: number; count: number }>();
-	const byMonth = new Map<string, { key: string; label: string; buckets: Record<OutageBucket, number>; customerMinutes: number; count: number }>();
+	const inPeriod = (iso: string | null) => {
+		if (!iso) return false;
+		const day = dayOf(iso);
+		return day >= f.from && day <= f.to;
+	};
+	const byEstate = new Map<string, OutageGroup>();
+	const byFitter = new Map<string, OutageGroup>();
+	const byMonth = new Map<string, OutageGroup>();
 	const total = { buckets: emptyBuckets(), customerMinutes: 0, count: 0 };
-	const add = (map: typeof byEstate, key: string, label: string, minutes: number, bucket: OutageBucket) => {
+	const add = (map: Map<string, OutageGroup>, key: string, label: string, minutes: number, bucket: OutageBucket) => {
 		const row = map.get(key) ?? { key, label, buckets: emptyBuckets(), customerMinutes: 0, count: 0 };
 		row.buckets[bucket]++;
 		row.customerMinutes += minutes;
@@ -78,8 +91,8 @@ export async function dashboard(db: Kysely<DB>, f: DashboardFilter) {
 		total.count++;
 		add(byEstate, o.estate_id, o.estate, minutes, bucket);
 		add(byFitter, o.user_id, o.fitter ?? '—', minutes, bucket);
-		const week = dayOf(o.off_at).slice(0, 7);
-		add(byMonth, week, week, minutes, bucket);
+		const month = dayOf(o.off_at).slice(0, 7);
+		add(byMonth, month, month, minutes, bucket);
 	}
 
 	const throughput = new Map<string, { fitter: string; userId: string; days: Map<string, number> }>();
@@ -93,7 +106,7 @@ export async function dashboard(db: Kysely<DB>, f: DashboardFilter) {
 		throughput.set(x.user_id, t);
 	}
 	const round = (n: number) => Math.round(n * 10) / 10;
-	const rows = (m: typeof byEstate) => [...m.values()].sort((a, b) => a.label.localeCompare(b.label, 'pl')).map((r) => ({ ...r, customerMinutes: round(r.customerMinutes) }));
+	const rows = (m: Map<string, OutageGroup>) => [...m.values()].sort((a, b) => a.label.localeCompare(b.label, 'pl')).map((r) => ({ ...r, customerMinutes: round(r.customerMinutes) }));
 	return {
 		period: { from: f.from, to: f.to },
 		progress: estates.map((e) => ({
