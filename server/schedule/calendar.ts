@@ -3,8 +3,7 @@
  * included), crews' working weekdays and hours, fitters' absences. Pure.
  */
 import Holidays from 'date-holidays';
-import { parseISO } from 'date-fns';
-import { addDaysToDate } from '../../src/lib/domain/time';
+import { addDaysToDate, isoWeekday } from '../../src/lib/domain/time';
 
 const cache = new Map<number, string[]>();
 
@@ -27,12 +26,6 @@ export function holidaysBetween(from: string, to: string): string[] {
 		for (const d of polishPublicHolidays(y)) if (d >= from && d <= to) out.push(d);
 	}
 	return out;
-}
-
-/** ISO weekday, 1 = Monday … 7 = Sunday. */
-export function isoWeekday(date: string): number {
-	const d = parseISO(date).getDay();
-	return d === 0 ? 7 : d;
 }
 
 export function daysInRange(from: string, to: string): string[] {

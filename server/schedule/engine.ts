@@ -12,7 +12,7 @@
  */
 import { addDaysToDate } from '../../src/lib/domain/time';
 import type { MeterLocation } from '../db/schema';
-import { crewDayRefusal, daysInRange, toHhmm, toMinutes, type CrewCalendar } from './calendar';
+import { crewDayRefusal, daysInRange, toMinutes, type CrewCalendar } from './calendar';
 
 export interface ScheduleParams {
 	/** Exchange time per meter, minutes. */
@@ -259,5 +259,3 @@ export function schedule(input: ScheduleInput): ScheduleResult {
 	}
 	return { firstDay, units: placed, unplaced, turnBacks };
 }
-
-export { toHhmm };

@@ -58,9 +58,13 @@ export function warsawLocalDateTime(at: Date = new Date()): string {
 	return `${ymd(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** ISO weekday of a YYYY-MM-DD date, 1 = Monday … 7 = Sunday. */
+export function isoWeekday(date: string): number {
+	return utcDay(date).getUTCDay() || 7;
+}
+
 export function isWeekend(date: string): boolean {
-	const dow = utcDay(date).getUTCDay();
-	return dow === 0 || dow === 6;
+	return isoWeekday(date) >= 6;
 }
 
 /** `count` working days starting with `from` itself when it is one (weekends skipped). */
