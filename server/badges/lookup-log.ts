@@ -6,6 +6,11 @@ import { logLookups, type LookupEntry } from './badges.repository';
 /** Rows kept when the database refuses them for a while; older ones are dropped (and counted). */
 const MAX_HELD = 50_000;
 
+/** What makes look-ups one row of the log besides their client: the number, outcome and source. */
+export function lookupKind(entry: Pick<LookupEntry, 'badgeInput' | 'workerId' | 'outcome' | 'source'>): string {
+	return `${entry.badgeInput}\n${entry.workerId}\n${entry.outcome}\n${entry.source}`;
+}
+
 /**
  * The look-up log for answers served from memory: entries are collected and written every
  * `flushMs` in a few multi-row statements, identical ones (same client, number, outcome and
@@ -13,8 +18,8 @@ const MAX_HELD = 50_000;
  * entries are lost if the process is killed; a normal shutdown writes them (close()).
  */
 export class LookupLogBuffer {
-	private rows: LookupEntry[] = [];
-	private readonly same = new Map<string, LookupEntry>();
+	private rows: Array<LookupEntry & { hits: number }> = [];
+	private readonly same = new Map<string, LookupEntry & { hits: number }>();
 	private readonly timer: ReturnType<typeof setInterval>;
 	private writing: Promise<void> | null = null;
 
@@ -26,14 +31,18 @@ export class LookupLogBuffer {
 		this.timer.unref();
 	}
 
-	add(entry: LookupEntry): void {
-		const key = `${entry.clientHash}\n${entry.badgeInput}\n${entry.workerId}\n${entry.outcome}\n${entry.source}`;
+	/**
+	 * One look-up by `clientHash` of `kind` (lookupKind): a hit more on the row held for both, or a
+	 * new row `entry()` makes — only then, since under load nearly every look-up repeats a held one.
+	 */
+	add(clientHash: string, kind: string, entry: () => LookupEntry): void {
+		const key = `${clientHash}\n${kind}`;
 		const held = this.same.get(key);
 		if (held) {
-			held.hits = (held.hits ?? 1) + (entry.hits ?? 1);
+			held.hits++;
 			return;
 		}
-		const row = { ...entry, hits: entry.hits ?? 1 };
+		const row = { ...entry(), hits: 1 };
 		this.same.set(key, row);
 		this.rows.push(row);
 		if (this.rows.length >= (this.opts.batchRows ?? 5000)) void this.flush();

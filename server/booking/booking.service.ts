@@ -15,7 +15,13 @@ export type Identification =
 	| { by: 'reference'; reference: string }
 	| { by: 'ppe'; buildingId: string; flat: string; ppeDigits: string };
 
-export const PPE_DIGITS = 6;
+const PPE_DIGITS = 6;
+const PPE_DIGITS_RE = new RegExp(`^\\d{${PPE_DIGITS}}$`);
+
+/** Whether a resident typed the last PPE_DIGITS digits of a PPE, and nothing else. */
+export function isPpeDigits(text: string): boolean {
+	return PPE_DIGITS_RE.test(text);
+}
 
 export type IdentifyAnswer = { kind: 'limited'; retryAfterSeconds: number } | { kind: 'not_found' } | { kind: 'ok'; jobId: string };
 
@@ -29,7 +35,7 @@ export async function identify(deps: { db: Kysely<DB>; limits: PublicLimiters },
 		const job = await deps.db.selectFrom('jobs').select('id').where('booking_reference', '=', reference).executeTakeFirst();
 		return job ? { kind: 'ok', jobId: job.id } : { kind: 'not_found' };
 	}
-	if (!new RegExp(`^\\d{${PPE_DIGITS}}$`).test(who.ppeDigits)) return { kind: 'not_found' };
+	if (!isPpeDigits(who.ppeDigits)) return { kind: 'not_found' };
 	const points = await deps.db
 		.selectFrom('meter_points')
 		.select(['id', 'ppe'])

@@ -9,15 +9,22 @@ export interface CachedLookup {
 	badgeInput: string;
 	workerId: string;
 	outcome: LookupOutcome;
+	/** Their lookupKind as a form look-up: the look-up log's row key less the client, made once per page. */
+	kind: string;
+}
+
+/** The page in one encoding, ready to send: its bytes and response headers as [name, value, …]. */
+export interface PageVariant {
+	body: Buffer;
+	/** The rendered response's headers minus the per-request ones, with this body's length and encoding. */
+	headers: string[];
 }
 
 export interface CachedPage {
-	body: Buffer;
+	identity: PageVariant;
 	/** The body compressed once, for browsers that accept it (all of them do). */
-	gzip: Buffer;
-	br: Buffer;
-	/** The rendered response's headers, minus the per-request ones (request id, date, length). */
-	headers: Record<string, string>;
+	gzip: PageVariant;
+	br: PageVariant;
 	/** The live-code period it was rendered for: the code (and any expiry) holds for that minute. */
 	period: number;
 	/** The workers table's version read before the badge was: any later change retires the page. */
@@ -39,8 +46,22 @@ export function pageKey(pathAndQuery: string, cookieHeader: string | undefined |
 }
 
 /** The two encodings kept, compressed once per page. */
-export function compressedPage(body: Buffer): Pick<CachedPage, 'body' | 'gzip' | 'br'> {
+export function compressedPage(body: Buffer): { body: Buffer; gzip: Buffer; br: Buffer } {
 	return { body, gzip: gzipSync(body, { level: 9 }), br: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }) };
+}
+
+/**
+ * A rendered page as kept: each encoding with the headers it is sent with, built once here rather
+ * than for every answer. `headers` are the rendered response's cacheable ones (cacheableHeaders).
+ */
+export function cachedPage(body: Buffer, headers: Record<string, string>, { period, version, lookup }: Pick<CachedPage, 'period' | 'version' | 'lookup'>): CachedPage {
+	const common = Object.entries({ ...headers, vary: 'Accept-Encoding' }).flat();
+	const variant = (bytes: Buffer, encoding?: 'gzip' | 'br'): PageVariant => ({
+		body: bytes,
+		headers: [...common, 'content-length', String(bytes.length), ...(encoding ? ['content-encoding', encoding] : [])]
+	});
+	const { gzip, br } = compressedPage(body);
+	return { identity: variant(body), gzip: variant(gzip, 'gzip'), br: variant(br, 'br'), period, version, lookup };
 }
 
 /** The best encoding the request's Accept-Encoding allows (q=0 refuses one). */

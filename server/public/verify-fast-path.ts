@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
 import { SESSION_COOKIE } from '../auth/sessions';
 import type { LookupEntry } from '../badges/badges.repository';
+import { lookupKind } from '../badges/lookup-log';
 import type { FastPath } from '../fast-path';
 import { log } from '../log';
 import type { Services } from '../services';
@@ -9,7 +10,7 @@ import { clientHash } from './client';
 import { publicKeys } from './keys';
 import { publicRuntime, type PublicRuntime } from './runtime';
 import { takePointsHere } from './shared-limiter';
-import { cacheableHeaders, compressedPage, livePeriod, pageKey, pickEncoding, type CachedLookup } from './verify-cache';
+import { cacheableHeaders, cachedPage, livePeriod, pageKey, pickEncoding, type CachedLookup } from './verify-cache';
 
 /** What the /verify load tells the response hook about a page it may keep. */
 export interface KeepablePage {
@@ -21,7 +22,8 @@ export interface KeepablePage {
 /** The load's side: a badge answer rendered for a plain GET by someone not signed in. */
 export function keepablePage(version: number | null, now: Date, lookup: LookupEntry): KeepablePage | null {
 	if (version === null || lookup.workerId === null || lookup.badgeInput === null) return null;
-	return { period: livePeriod(now.getTime()), version, lookup: { badgeInput: lookup.badgeInput, workerId: lookup.workerId, outcome: lookup.outcome } };
+	const { badgeInput, workerId, outcome } = lookup;
+	return { period: livePeriod(now.getTime()), version, lookup: { badgeInput, workerId, outcome, kind: lookupKind({ badgeInput, workerId, outcome, source: 'form' }) } };
 }
 
 /** The response hook's side: keeps the rendered page (and returns an equivalent response). */
@@ -29,11 +31,7 @@ export async function keepPage(rt: PublicRuntime, request: Request, url: URL, re
 	const headers = cacheableHeaders(response.headers);
 	if (response.status !== 200 || !headers || request.headers.get('cookie')?.includes(`${SESSION_COOKIE}=`)) return response;
 	const body = Buffer.from(await response.arrayBuffer());
-	rt.pages.put(pageKey(url.pathname + url.search, request.headers.get('cookie'), request.headers.get('accept-language')), {
-		...compressedPage(body),
-		headers: { ...headers, vary: 'Accept-Encoding' },
-		...page
-	});
+	rt.pages.put(pageKey(url.pathname + url.search, request.headers.get('cookie'), request.headers.get('accept-language')), cachedPage(body, headers, page));
 	return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
@@ -51,7 +49,21 @@ export function clientAddressReader(env: NodeJS.ProcessEnv = process.env): (req:
 	};
 }
 
-const MAX_HASHES = 10_000;
+const SESSION_COOKIE_SET = `${SESSION_COOKIE}=`;
+
+/** `fn` with its answers kept for the inputs seen (all forgotten past `max`): for per-request work on inputs that repeat. */
+function remembered<T>(fn: (input: string) => T, max: number): (input: string) => T {
+	const answers = new Map<string, T>();
+	return (input) => {
+		let answer = answers.get(input);
+		if (answer === undefined) {
+			if (answers.size >= max) answers.clear();
+			answer = fn(input);
+			answers.set(input, answer);
+		}
+		return answer;
+	};
+}
 
 /**
  * /verify for a badge whose page is cached: the same limits (taken here while the keys are busy
@@ -68,41 +80,38 @@ export function createVerifyFastPath(services: Services, env: NodeJS.ProcessEnv 
 		(err) => log.error({ err }, 'public keys unavailable; /verify is rendered for every request')
 	);
 	// HMAC per request costs more than the rest of the answer; an address hashes the same all day.
-	const hashes = new Map<string, string>();
-	const hashOf = (key: Buffer, ip: string) => {
-		let h = hashes.get(ip);
-		if (h === undefined) {
-			if (hashes.size >= MAX_HASHES) hashes.clear();
-			h = clientHash(key, ip);
-			hashes.set(ip, h);
-		}
-		return h;
-	};
+	const hashOf = remembered((ip) => clientHash(hmac!, ip), 10_000);
+	// Browsers send a handful of Accept-Encoding values.
+	const encodingOf = remembered(pickEncoding, 100);
 
 	return (req, res, next) => {
 		const target = req.url;
 		if (req.method !== 'GET' || hmac === null || !target?.startsWith('/verify?')) return next();
 		const cookie = req.headers.cookie;
-		if (cookie?.includes(`${SESSION_COOKIE}=`)) return next();
-		let url: URL;
-		try {
-			url = new URL(target, 'http://localhost');
-		} catch {
-			return next();
-		}
+		if (cookie?.includes(SESSION_COOKIE_SET)) return next();
 		const now = Date.now();
-		const page = rt.pages.get(pageKey(url.pathname + url.search, cookie, req.headers['accept-language']), now);
+		// The target as sent is the key, unparsed: pages are kept under SvelteKit's parsed URL, and a
+		// target equal to one parses to itself (a query's serialisation is idempotent). A target
+		// spelt otherwise (raw spaces, a fragment…) misses and is rendered.
+		const page = rt.pages.get(pageKey(target, cookie, req.headers['accept-language']), now);
 		const ip = page && clientAddress(req);
 		if (!page || !ip) return next();
-		if (!takePointsHere([[rt.limits.verifyIp, ip], [rt.limits.verifyBadge, page.lookup.badgeInput]], now)) return next();
-		rt.lookups.add({ at: new Date(now).toISOString(), ...page.lookup, source: 'form', clientHash: hashOf(hmac, ip) });
+		const { lookup } = page;
+		if (!takePointsHere([[rt.limits.verifyIp, ip], [rt.limits.verifyBadge, lookup.badgeInput]], now)) return next();
+		const hash = hashOf(ip);
+		rt.lookups.add(hash, lookup.kind, () => ({
+			at: new Date(now).toISOString(),
+			badgeInput: lookup.badgeInput,
+			workerId: lookup.workerId,
+			outcome: lookup.outcome,
+			source: 'form',
+			clientHash: hash
+		}));
 		const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
-		const encoding = pickEncoding(req.headers['accept-encoding']);
-		const body = encoding ? page[encoding] : page.body;
-		const headers: http.OutgoingHttpHeaders = { ...page.headers, 'content-length': body.length, 'x-request-id': requestId };
-		if (encoding) headers['content-encoding'] = encoding;
-		res.writeHead(200, headers);
-		res.end(body);
-		log.info({ reqId: requestId, method: 'GET', path: url.pathname, status: 200, ms: 0, cached: true }, 'request');
+		const accept = req.headers['accept-encoding'];
+		const variant = page[(accept && encodingOf(accept)) || 'identity'];
+		res.writeHead(200, variant.headers.concat('x-request-id', requestId));
+		res.end(variant.body);
+		log.info({ reqId: requestId, method: 'GET', path: '/verify', status: 200, ms: 0, cached: true }, 'request');
 	};
 }

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { z } from 'zod';
 import { checkBadgeNumber, normalizeBadgeNumber } from '../../src/lib/domain/badge';
 import type { DB } from '../db/schema';
 import { clientHash } from '../public/client';
@@ -15,13 +14,13 @@ import { badgeStatus } from '../badges/badges.service';
  * A resident's report of a suspicious visit. Nothing personal is asked: where, when, what
  * happened, and the badge number if they saw one.
  */
-export const reportInput = z.strictObject({
-	address: z.string().trim().min(3).max(200),
-	occurredAt: z.iso.datetime({ offset: true }),
-	description: z.string().trim().min(5).max(2000),
-	badgeSeen: z.string().trim().max(32).optional()
-});
-export type ReportInput = z.infer<typeof reportInput>;
+export interface ReportInput {
+	address: string;
+	/** ISO instant. */
+	occurredAt: string;
+	description: string;
+	badgeSeen?: string;
+}
 
 export type ReportAnswer = { kind: 'limited'; retryAfterSeconds: number } | { kind: 'saved'; reference: string };
 

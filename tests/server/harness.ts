@@ -7,6 +7,7 @@ import { describe } from 'vitest';
 import { openDatabase, type Database } from '$server/db/database';
 import { migrateToLatest } from '$server/db/migrations';
 import type { DB } from '$server/db/schema';
+import { AppError } from '$server/errors';
 
 export type TestDbKind = 'sqlite' | 'postgres';
 
@@ -76,4 +77,15 @@ export function describeEachDb(name: string, fn: (kind: TestDbKind) => void): vo
 export async function storedRateLimitPoints(db: Kysely<DB>, fullKey: string): Promise<number> {
 	const { rows } = await sql<{ points: number }>`select points from rate_limits where key = ${fullKey}`.execute(db);
 	return Number(rows[0]?.points ?? 0);
+}
+
+/** The code of the AppError a call is refused with, or 'OK' when it succeeds (anything else is thrown on). */
+export async function refusal(p: Promise<unknown>): Promise<string> {
+	try {
+		await p;
+		return 'OK';
+	} catch (e) {
+		if (e instanceof AppError) return e.code;
+		throw e;
+	}
 }

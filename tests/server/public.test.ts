@@ -4,14 +4,13 @@ import { signBadgeToken, verifyBadgeToken } from '$server/badges/badge-token';
 import { scheduledAt, verifyBadge, type PublicDeps } from '$server/badges/badges.service';
 import { bookingView, bookSlot, cancelBooking, identify } from '$server/booking/booking.service';
 import { parseBookingReference } from '$server/booking/reference';
-import { AppError } from '$server/errors';
 import { publicKeys } from '$server/public/keys';
 import { createPublicLimiters, type PublicLimitPolicy } from '$server/public/limits';
 import { listReports, lookupStats, submitReport } from '$server/reports/reports.service';
 import { createServices, type Services } from '$server/services';
 import { SYSTEM_ACTOR } from '$server/audit';
 import { newId } from '$server/util/ids';
-import { createTestDatabase, describeEachDb, type TestDatabase } from './harness';
+import { createTestDatabase, describeEachDb, refusal, type TestDatabase } from './harness';
 import { seedPublicWorld } from './public-world';
 
 const ROOMY: PublicLimitPolicy = { verifyPerIp: 1000, verifyPerBadge: 1000, addressPerIp: 1000, reportsPerIp: 1000, identifyPerIp: 1000, windowSeconds: 600 };
@@ -21,16 +20,6 @@ function mistype(badge: string): string {
 	const chars = badge.replace(/-/g, '').split('');
 	chars[2] = chars[2] === 'A' ? 'B' : 'A';
 	return chars.join('');
-}
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-	try {
-		await p;
-		return 'OK';
-	} catch (e) {
-		if (e instanceof AppError) return e.code;
-		throw e;
-	}
 }
 
 describeEachDb('public pages', (kind) => {

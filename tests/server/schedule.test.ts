@@ -2,7 +2,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addDaysToDate, warsawDate } from '$lib/domain/time';
 import { SYSTEM_ACTOR } from '$server/audit';
 import { seedDemo } from '$server/demo/seed';
-import { AppError } from '$server/errors';
 import { DEFAULT_PARAMS } from '$server/schedule/engine';
 import { commitPlan, moveJob, moveStairwellBlock, previewPlan, type PlanRequest } from '$server/schedule/schedule.service';
 import { warsawMinutes } from '$lib/domain/time';
@@ -10,19 +9,9 @@ import { holidaysBetween } from '$server/schedule/calendar';
 import { importMeterPoints, parseCsv } from '$server/import/import.service';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createTestDatabase, describeEachDb, type TestDatabase } from './harness';
+import { createTestDatabase, describeEachDb, refusal as code, type TestDatabase } from './harness';
 
 const TODAY = warsawDate();
-
-async function code(p: Promise<unknown>): Promise<string> {
-	try {
-		await p;
-		return 'OK';
-	} catch (e) {
-		if (e instanceof AppError) return e.code;
-		throw e;
-	}
-}
 
 describeEachDb('planning an estate', (kind) => {
 	let tdb: TestDatabase;

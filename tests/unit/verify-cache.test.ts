@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import type { WorkerChanges } from '$server/db/worker-changes';
-import { cacheableHeaders, compressedPage, livePeriod, pageKey, pickEncoding, VerifyPageCache, type CachedPage } from '$server/public/verify-cache';
+import { cacheableHeaders, cachedPage, compressedPage, livePeriod, pageKey, pickEncoding, VerifyPageCache, type CachedPage } from '$server/public/verify-cache';
 
 function changes(): WorkerChanges & { v: number | null } {
 	const c = { v: 1 as number | null, version: () => c.v, close: async () => {} };
@@ -11,8 +11,10 @@ function changes(): WorkerChanges & { v: number | null } {
 const MINUTE = 60_000;
 const t0 = Date.UTC(2026, 10, 24, 9, 30, 5);
 
+const lookup = { badgeInput: 'ABC', workerId: 'w', outcome: 'valid', kind: 'ABC\nw\nvalid\nform' } as const;
+
 function page(period: number, version: number): CachedPage {
-	return { ...compressedPage(Buffer.from('<p>WAŻNY</p>')), headers: {}, period, version, lookup: { badgeInput: 'ABC', workerId: 'w', outcome: 'valid' } };
+	return cachedPage(Buffer.from('<p>WAŻNY</p>'), {}, { period, version, lookup });
 }
 
 describe('cache of rendered badge pages', () => {
@@ -68,6 +70,15 @@ describe('cache of rendered badge pages', () => {
 		expect(pickEncoding('gzip;q=0, identity')).toBeNull();
 		expect(pickEncoding('*')).toBe('gzip');
 		expect(pickEncoding(undefined)).toBeNull();
+	});
+
+	it('keeps each encoding with the headers it is sent with', () => {
+		const p = cachedPage(Buffer.from('<p>WAŻNY</p>'.repeat(20)), { 'content-type': 'text/html', vary: 'Cookie' }, { period: 1, version: 1, lookup });
+		const headers = (v: { headers: string[] }) => Object.fromEntries(Array.from({ length: v.headers.length / 2 }, (_, i) => [v.headers[2 * i], v.headers[2 * i + 1]]));
+		expect(headers(p.identity)).toEqual({ 'content-type': 'text/html', vary: 'Accept-Encoding', 'content-length': String(p.identity.body.length) });
+		expect(headers(p.gzip)).toEqual({ 'content-type': 'text/html', vary: 'Accept-Encoding', 'content-length': String(p.gzip.body.length), 'content-encoding': 'gzip' });
+		expect(headers(p.br)['content-encoding']).toBe('br');
+		expect(gunzipSync(p.gzip.body).equals(p.identity.body)).toBe(true);
 	});
 
 	it('keeps a response’s own headers but not per-response ones, and nothing that sets a cookie', () => {

@@ -6,3 +6,8 @@
 export function clip(text: string, max: number): string {
 	return Array.from(text).slice(0, max).join('');
 }
+
+/** A form field as typed, trimmed and clipped to `max` characters ('' when absent). */
+export function formText(form: FormData, name: string, max: number): string {
+	return clip(String(form.get(name) ?? '').trim(), max);
+}

@@ -1,26 +1,24 @@
 import { trpc } from '$lib/api/client';
-import { errorMessage } from '$lib/api/errors';
+import { Remote } from '$lib/planner/remote.svelte';
 import type { RouterOutputs } from '$lib/session/types';
 
 export type WatchReports = RouterOutputs['publicWatch']['reports'];
 export type WatchLookups = RouterOutputs['publicWatch']['lookups'];
 
 /** The planner's view of what residents sent and how badges are being checked. */
-export class PublicWatch {
-	reports = $state.raw<WatchReports | null>(null);
-	lookups = $state.raw<WatchLookups | null>(null);
-	loading = $state(false);
-	error = $state<string | null>(null);
+export class PublicWatch extends Remote<{ reports: WatchReports; lookups: WatchLookups }> {
+	get reports(): WatchReports | null {
+		return this.data?.reports ?? null;
+	}
+
+	get lookups(): WatchLookups | null {
+		return this.data?.lookups ?? null;
+	}
 
 	async load(): Promise<void> {
-		this.loading = true;
-		this.error = null;
-		try {
-			[this.reports, this.lookups] = await Promise.all([trpc.publicWatch.reports.query(), trpc.publicWatch.lookups.query()]);
-		} catch (err) {
-			this.error = errorMessage(err);
-		} finally {
-			this.loading = false;
-		}
+		await this.run(async () => {
+			const [reports, lookups] = await Promise.all([trpc.publicWatch.reports.query(), trpc.publicWatch.lookups.query()]);
+			return { reports, lookups };
+		});
 	}
 }

@@ -1,6 +1,6 @@
-import { warsawLocalDateTime } from '$lib/domain/time';
 import { fail, redirect } from '@sveltejs/kit';
-import { warsawInstant } from '$lib/domain/time';
+import { warsawInstant, warsawLocalDateTime } from '$lib/domain/time';
+import { formText } from '$lib/public/clip';
 import { submitReport } from '$server/reports/reports.service';
 import { fromEvent } from '$lib/public/request.server';
 import type { Actions, PageServerLoad } from './$types';
@@ -14,7 +14,7 @@ const MAX_AGE_DAYS = 90;
 export const actions: Actions = {
 	default: async (event) => {
 		const form = await event.request.formData();
-		const get = (name: Field, max: number) => String(form.get(name) ?? '').trim().slice(0, max);
+		const get = (name: Field, max: number) => formText(form, name, max);
 		const values = { address: get('address', 200), when: get('when', 20), what: get('what', 2000), badge: get('badge', 32) };
 		const errors: Partial<Record<Field, string>> = {};
 		if (values.address.length < 3) errors.address = 'pub_err_address';

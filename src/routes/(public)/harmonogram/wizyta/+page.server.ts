@@ -1,8 +1,9 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { BOOKING_COOKIE, BOOKING_SESSION_SECONDS, signBookingSession } from '$server/booking/booking-session';
-import { identify, PPE_DIGITS, type Identification } from '$server/booking/booking.service';
+import { identify, isPpeDigits, type Identification } from '$server/booking/booking.service';
 import { publicKeys } from '$server/public/keys';
 import { allBuildings } from '$server/badges/badges.repository';
+import { formText as text } from '$lib/public/clip';
 import { fromEvent } from '$lib/public/request.server';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -30,8 +31,6 @@ async function proceed(event: Parameters<Actions[string]>[0], who: Identificatio
 	redirect(303, '/harmonogram/wizyta/termin');
 }
 
-const text = (f: FormData, name: string, max: number) => String(f.get(name) ?? '').trim().slice(0, max);
-
 export const actions: Actions = {
 	reference: async (event) => {
 		const form = await event.request.formData();
@@ -45,7 +44,7 @@ export const actions: Actions = {
 		const errors: Record<string, string> = {};
 		if (!values.building) errors.building = 'pub_book_choose_building_error';
 		if (!values.flat) errors.flat = 'field_required';
-		if (!new RegExp(`^\\d{${PPE_DIGITS}}$`).test(values.ppe)) errors.ppe = 'pub_book_ppe_format';
+		if (!isPpeDigits(values.ppe)) errors.ppe = 'pub_book_ppe_format';
 		if (Object.keys(errors).length) return fail(400, { values, errors, limited: null, notFound: false, by: 'ppe' as const });
 		return proceed(event, { by: 'ppe', buildingId: values.building, flat: values.flat, ppeDigits: values.ppe }, values);
 	}

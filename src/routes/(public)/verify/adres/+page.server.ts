@@ -1,6 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { checkBadgeNumber } from '$lib/domain/badge';
 import { knownStreets, scheduledAt } from '$server/badges/badges.service';
+import { formText as text } from '$lib/public/clip';
 import { fromEvent } from '$lib/public/request.server';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -9,8 +10,6 @@ export const load: PageServerLoad = async (event) => {
 	const req = fromEvent(event);
 	return { badge: checked.ok ? checked.badgeNumber : null, streets: await knownStreets(req.services.db) };
 };
-
-const text = (f: FormData, name: string, max: number) => String(f.get(name) ?? '').trim().slice(0, max);
 
 export const actions: Actions = {
 	default: async (event) => {
