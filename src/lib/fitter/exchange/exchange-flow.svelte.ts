@@ -10,22 +10,22 @@ import { currentStep, stepsFor, type ExchangeSnapshot } from './exchange-steps';
 export { currentReading, registersOf } from './exchange-steps';
 
 async function readExchange(db: WymianaDb, jobId: string): Promise<ExchangeSnapshot> {
-	const [job, exchange, readings, outages, seals, visits, photos, stock, exchanges, draft, profile] = await Promise.all([
+	const [job, readings, outages, seals, visits, photos, stock, exchanges, draft, profile] = await Promise.all([
 		db.jobs.get(jobId),
-		db.exchanges.get(jobId),
 		db.readings.where('jobId').equals(jobId).toArray(),
 		db.outages.where('jobId').equals(jobId).toArray(),
 		db.seals.where('jobId').equals(jobId).toArray(),
 		db.visits.where('jobId').equals(jobId).toArray(),
 		db.photos.where('jobId').equals(jobId).toArray(),
 		db.stock.toArray(),
+		// All of them (one per job on the tablet): this job's, and the meters other jobs have used.
 		db.exchanges.toArray(),
 		db.drafts.get(jobId),
 		db.profile.get('me')
 	]);
 	return {
 		job: job ?? null,
-		exchange: exchange ?? null,
+		exchange: exchanges.find((x) => x.id === jobId) ?? null,
 		readings: readings.sort((a, b) => a.at.localeCompare(b.at)),
 		outages: outages.sort((a, b) => a.offAt.localeCompare(b.offAt)),
 		seals,
