@@ -32,6 +32,11 @@ function argsOf(args: unknown): { jobId?: unknown; noteId?: unknown; photoId?: u
 	return typeof args === 'object' && args !== null ? args : {};
 }
 
+/** Whether a queued or refused mutation is about this job. */
+export function concernsJob(args: unknown, jobId: string): boolean {
+	return argsOf(args).jobId === jobId;
+}
+
 /**
  * zod's own messages are English developer text, so only *which* field failed is taken from
  * MutationInputError; the sentence is chosen here from what the fitter typed.
@@ -66,7 +71,7 @@ async function readJob(device: OfflineDevice, jobId: string): Promise<JobSnapsho
 		db.outbox.toArray(),
 		db.rejections.toArray()
 	]);
-	const mine = outbox.filter((e) => argsOf(e.args).jobId === jobId);
+	const mine = outbox.filter((e) => concernsJob(e.args, jobId));
 	const pendingIds = new Set<string>();
 	for (const e of mine) {
 		const { noteId, photoId } = argsOf(e.args);
@@ -81,7 +86,7 @@ async function readJob(device: OfflineDevice, jobId: string): Promise<JobSnapsho
 		photos,
 		pendingIds,
 		startPending: mine.some((e) => e.name === 'job.start'),
-		rejections: rejections.filter((r) => argsOf(r.args).jobId === jobId)
+		rejections: rejections.filter((r) => concernsJob(r.args, jobId))
 	};
 }
 
