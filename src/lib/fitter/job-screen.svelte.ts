@@ -1,10 +1,10 @@
-import { liveQuery, type Subscription } from 'dexie';
 import { v7 as uuidv7 } from 'uuid';
 import type { LocalJob, LocalNote, LocalPhoto, LocalReading, Rejection } from '$lib/offline/db';
-import { currentDevice, type OfflineDevice } from '$lib/offline/device';
+import type { OfflineDevice } from '$lib/offline/device';
 import { mutate, MutationInputError } from '$lib/offline/outbox';
 import { m } from '$lib/paraglide/messages.js';
 import { FitterHome } from './fitter-home.svelte';
+import { LiveRead } from './live-read.svelte';
 
 /** Same limit as the `job.note` schema; the form counts towards it. */
 export const NOTE_MAX = 1000;
@@ -30,6 +30,11 @@ export function jobAction(status: LocalJob['status']): JobAction {
  */
 function argsOf(args: unknown): { jobId?: unknown; noteId?: unknown; photoId?: unknown } {
 	return typeof args === 'object' && args !== null ? args : {};
+}
+
+/** Whether a queued or refused mutation is about this job. */
+export function concernsJob(args: unknown, jobId: string): boolean {
+	return argsOf(args).jobId === jobId;
 }
 
 /**
@@ -66,7 +71,7 @@ async function readJob(device: OfflineDevice, jobId: string): Promise<JobSnapsho
 		db.outbox.toArray(),
 		db.rejections.toArray()
 	]);
-	const mine = outbox.filter((e) => argsOf(e.args).jobId === jobId);
+	const mine = outbox.filter((e) => concernsJob(e.args, jobId));
 	const pendingIds = new Set<string>();
 	for (const e of mine) {
 		const { noteId, photoId } = argsOf(e.args);
@@ -81,7 +86,7 @@ async function readJob(device: OfflineDevice, jobId: string): Promise<JobSnapsho
 		photos,
 		pendingIds,
 		startPending: mine.some((e) => e.name === 'job.start'),
-		rejections: rejections.filter((r) => argsOf(r.args).jobId === jobId)
+		rejections: rejections.filter((r) => concernsJob(r.args, jobId))
 	};
 }
 
@@ -94,17 +99,19 @@ export class JobScreen {
 	/** Who is signed in and the sync status for the header; the same rules as the job list. */
 	readonly home = new FitterHome();
 
-	job = $state.raw<LocalJob | null>(null);
-	notes = $state.raw<LocalNote[]>([]);
-	readings = $state.raw<LocalReading[]>([]);
-	photos = $state.raw<LocalPhoto[]>([]);
+	readonly #live = new LiveRead((device) => readJob(device, this.jobId));
+
+	job = $derived(this.#live.value?.job ?? null);
+	notes = $derived(this.#live.value?.notes ?? []);
+	readings = $derived(this.#live.value?.readings ?? []);
+	photos = $derived(this.#live.value?.photos ?? []);
 	/** Ids of notes and photos whose mutation is still in the outbox. */
-	pendingIds = $state.raw<ReadonlySet<string>>(new Set());
-	startPending = $state(false);
-	rejections = $state.raw<Rejection[]>([]);
+	pendingIds = $derived<ReadonlySet<string>>(this.#live.value?.pendingIds ?? new Set());
+	startPending = $derived(this.#live.value?.startPending ?? false);
+	rejections = $derived(this.#live.value?.rejections ?? []);
 	/** The first read from the database has answered (until then "not found" would be a lie). */
-	loaded = $state(false);
-	storageError = $state<string | null>(null);
+	loaded = $derived(this.#live.loaded);
+	storageError = $derived(this.#live.storageError);
 
 	starting = $state(false);
 	startError = $state<string | null>(null);
@@ -117,8 +124,6 @@ export class JobScreen {
 	/** The very first download after sign-in is still running: wait before saying "not found". */
 	waitingForFirstSync = $derived(this.job === null && this.home.sync.lastSyncAt === null && !this.home.sync.lastError);
 
-	private device: OfflineDevice | null = null;
-
 	constructor(readonly jobId: string) {}
 
 	/** Checks the session (or takes the remembered fitter when offline) and opens the device. */
@@ -128,30 +133,7 @@ export class JobScreen {
 
 	/** Follows the job in the database; call from an $effect once the fitter is signed in. */
 	watch(): () => void {
-		const device = currentDevice();
-		if (!device) return () => undefined;
-		this.device = device;
-		const sub: Subscription = liveQuery(() => readJob(device, this.jobId)).subscribe({
-			next: (s) => {
-				this.storageError = null;
-				this.job = s.job;
-				this.notes = s.notes;
-				this.readings = s.readings;
-				this.photos = s.photos;
-				this.pendingIds = s.pendingIds;
-				this.startPending = s.startPending;
-				this.rejections = s.rejections;
-				this.loaded = true;
-			},
-			error: () => {
-				this.storageError = m.sync_storage_error();
-				this.loaded = true;
-			}
-		});
-		return () => {
-			sub.unsubscribe();
-			this.device = null;
-		};
+		return this.#live.watch();
 	}
 
 	destroy(): void {
@@ -159,11 +141,11 @@ export class JobScreen {
 	}
 
 	async startWork(): Promise<void> {
-		if (!this.device || this.starting) return;
+		if (!this.#live.device || this.starting) return;
 		this.starting = true;
 		this.startError = null;
 		try {
-			await mutate(this.device.db, 'job.start', { jobId: this.jobId });
+			await mutate(this.#live.device.db, 'job.start', { jobId: this.jobId });
 		} catch {
 			this.startError = m.job_start_failed();
 		} finally {
@@ -173,13 +155,13 @@ export class JobScreen {
 
 	/** Saves a note on the tablet; true when saved (the form then clears itself). */
 	async addNote(text: string): Promise<boolean> {
-		if (!this.device || this.savingNote) return false;
+		if (!this.#live.device || this.savingNote) return false;
 		this.savingNote = true;
 		this.noteError = null;
 		this.noteSaved = false;
 		try {
 			// The id is made here, once: a resend after a lost answer must not create a second note.
-			await mutate(this.device.db, 'job.note', { jobId: this.jobId, noteId: uuidv7(), text });
+			await mutate(this.#live.device.db, 'job.note', { jobId: this.jobId, noteId: uuidv7(), text });
 			this.noteSaved = true;
 			return true;
 		} catch (err) {
@@ -196,6 +178,6 @@ export class JobScreen {
 	}
 
 	async dismissRejection(id: number): Promise<void> {
-		await this.device?.engine.dismissRejection(id);
+		await this.#live.device?.engine.dismissRejection(id);
 	}
 }

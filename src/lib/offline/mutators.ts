@@ -21,7 +21,7 @@ function setJobStatus(status: JobStatus) {
 	};
 }
 
-export function blankExchange(jobId: string): LocalExchange {
+function blankExchange(jobId: string): LocalExchange {
 	return {
 		id: jobId, jobId, oldMeterSerial: null, oldMeterMismatch: false, mismatchReason: null, mismatchPhotoSha256: null,
 		irregularitySuspected: false, newMeterSerial: null, newMeterId: null, newMeterModel: null, notInStockReason: null,

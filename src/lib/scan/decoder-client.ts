@@ -5,37 +5,25 @@ import wasmUrl from 'zxing-wasm/reader/zxing_reader.wasm?url';
 import DecoderWorker from './decoder.worker?worker';
 import type { ChainResult } from './chain';
 import type { DecoderRequest, DecoderResponse } from './decoder-protocol';
-import type { EngineName } from './types';
-
-export interface DecodeAnswer {
-	result: ChainResult | null;
-	ms: number;
-	engines: EngineName[];
-}
 
 export class DecoderClient {
 	#worker: Worker;
 	#nextId = 1;
-	#pending = new Map<number, (answer: DecodeAnswer) => void>();
+	#pending = new Map<number, (result: ChainResult | null) => void>();
 	/** Set when no engine works on this device: scanning is pointless, manual entry remains. */
 	failed = false;
 
-	constructor(onEngineError?: (engine: EngineName, message: string) => void) {
+	constructor() {
 		this.#worker = new DecoderWorker();
 		this.#worker.onmessage = (event: MessageEvent<DecoderResponse>) => {
 			const msg = event.data;
-			if (msg.type === 'result') {
-				this.failed = msg.engines.length === 0;
-				this.#pending.get(msg.id)?.({ result: msg.result, ms: msg.ms, engines: msg.engines });
-				this.#pending.delete(msg.id);
-			} else if (msg.type === 'engine-error') {
-				onEngineError?.(msg.engine, msg.message);
-			}
+			this.failed = msg.engines.length === 0;
+			this.#pending.get(msg.id)?.(msg.result);
+			this.#pending.delete(msg.id);
 		};
 		this.#worker.onerror = () => {
 			this.failed = true;
-			for (const resolve of this.#pending.values()) resolve({ result: null, ms: 0, engines: [] });
-			this.#pending.clear();
+			this.#settleAll();
 		};
 		// Starts loading the engines (the .wasm) while the camera is still starting.
 		this.#send({ type: 'init', wasmUrl });
@@ -45,7 +33,7 @@ export class DecoderClient {
 		this.#worker.postMessage(message, transfer);
 	}
 
-	decode(pixels: ImageData): Promise<DecodeAnswer> {
+	decode(pixels: ImageData): Promise<ChainResult | null> {
 		const id = this.#nextId++;
 		return new Promise((resolve) => {
 			this.#pending.set(id, resolve);
@@ -56,7 +44,11 @@ export class DecoderClient {
 
 	terminate(): void {
 		this.#worker.terminate();
-		for (const resolve of this.#pending.values()) resolve({ result: null, ms: 0, engines: [] });
+		this.#settleAll();
+	}
+
+	#settleAll(): void {
+		for (const resolve of this.#pending.values()) resolve(null);
 		this.#pending.clear();
 	}
 }

@@ -7,7 +7,5 @@ export type DecoderRequest =
 	/** RGBA pixels of the crop; the buffer is transferred, not copied. */
 	| { type: 'decode'; id: number; buffer: ArrayBuffer; width: number; height: number };
 
-export type DecoderResponse =
-	| { type: 'ready'; engines: EngineName[] }
-	| { type: 'result'; id: number; result: ChainResult | null; ms: number; engines: EngineName[]; error?: string }
-	| { type: 'engine-error'; engine: EngineName; message: string };
+/** The answer to one crop, with the engines that still work (none: the device cannot scan). */
+export type DecoderResponse = { id: number; result: ChainResult | null; engines: EngineName[] };

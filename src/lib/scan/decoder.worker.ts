@@ -3,7 +3,7 @@
  * Decodes camera crops off the main thread, so the video and the buttons stay smooth while an
  * engine works. One request at a time: the page sends the next crop only after an answer.
  */
-import { createDecoderChain, type DecoderChain } from './chain';
+import { createDecoderChain, type ChainResult, type DecoderChain } from './chain';
 import { createNativeEngine } from './engines/native';
 import { createZxingLibraryEngine } from './engines/zxing-library';
 import { createZxingWasmEngine } from './engines/zxing-wasm';
@@ -23,7 +23,7 @@ async function createChain(wasmUrl: string): Promise<DecoderChain> {
 	};
 	const native = await createNativeEngine();
 	if (native) engines.native = native;
-	return createDecoderChain(engines, undefined, (name, err) => post({ type: 'engine-error', engine: name, message: String(err) }));
+	return createDecoderChain(engines);
 }
 
 function post(message: DecoderResponse): void {
@@ -34,16 +34,15 @@ scope.onmessage = async (event: MessageEvent<DecoderRequest>) => {
 	const req = event.data;
 	if (req.type === 'init') {
 		chain ??= createChain(req.wasmUrl);
-		post({ type: 'ready', engines: (await chain).working() });
 		return;
 	}
 	if (!chain) throw new Error('decoder worker: decode before init');
 	const c = await chain;
-	const started = performance.now();
+	let result: ChainResult | null = null;
 	try {
-		const result = await c.decode({ data: new Uint8ClampedArray(req.buffer), width: req.width, height: req.height });
-		post({ type: 'result', id: req.id, result, ms: performance.now() - started, engines: c.working() });
-	} catch (err) {
-		post({ type: 'result', id: req.id, result: null, ms: performance.now() - started, engines: c.working(), error: String(err) });
+		result = await c.decode({ data: new Uint8ClampedArray(req.buffer), width: req.width, height: req.height });
+	} catch {
+		// An answer all the same: the page waits for one before sending the next crop.
 	}
+	post({ id: req.id, result, engines: c.working() });
 };

@@ -115,7 +115,7 @@ export class ScannerSession {
 		const started = performance.now();
 		const pixels = this.#grabRoi();
 		if (pixels && this.#decoder) {
-			const answer = await this.#decoder.decode(pixels);
+			const result = await this.#decoder.decode(pixels);
 			if (generation !== this.#generation) return;
 			this.decoderFailed = this.#decoder.failed;
 			if (this.decoderFailed) {
@@ -123,7 +123,7 @@ export class ScannerSession {
 				this.mode = 'manual';
 				return;
 			}
-			if (answer.result && this.#accept(answer.result.text, answer.result.format)) return;
+			if (result && this.#accept(result.text, result.format)) return;
 		}
 		this.#schedule(generation, Math.max(0, SCAN_INTERVAL_MS - (performance.now() - started)));
 	}

@@ -1,32 +1,31 @@
-import { liveQuery, type Subscription } from 'dexie';
 import { v7 as uuidv7 } from 'uuid';
 import type { MutationInput, MutationName } from '$lib/domain/mutations';
 import type { ExchangeDraft, WymianaDb } from '$lib/offline/db';
-import { currentDevice } from '$lib/offline/device';
 import { mutate, MutationInputError, storeBlob } from '$lib/offline/outbox';
 import { m } from '$lib/paraglide/messages.js';
 import { FitterHome } from '../fitter-home.svelte';
+import { LiveRead } from '../live-read.svelte';
 import { currentStep, stepsFor, type ExchangeSnapshot } from './exchange-steps';
 
 export { currentReading, registersOf } from './exchange-steps';
 
 async function readExchange(db: WymianaDb, jobId: string): Promise<ExchangeSnapshot> {
-	const [job, exchange, readings, outages, seals, visits, photos, stock, exchanges, draft, profile] = await Promise.all([
+	const [job, readings, outages, seals, visits, photos, stock, exchanges, draft, profile] = await Promise.all([
 		db.jobs.get(jobId),
-		db.exchanges.get(jobId),
 		db.readings.where('jobId').equals(jobId).toArray(),
 		db.outages.where('jobId').equals(jobId).toArray(),
 		db.seals.where('jobId').equals(jobId).toArray(),
 		db.visits.where('jobId').equals(jobId).toArray(),
 		db.photos.where('jobId').equals(jobId).toArray(),
 		db.stock.toArray(),
+		// All of them (one per job on the tablet): this job's, and the meters other jobs have used.
 		db.exchanges.toArray(),
 		db.drafts.get(jobId),
 		db.profile.get('me')
 	]);
 	return {
 		job: job ?? null,
-		exchange: exchange ?? null,
+		exchange: exchanges.find((x) => x.id === jobId) ?? null,
 		readings: readings.sort((a, b) => a.at.localeCompare(b.at)),
 		outages: outages.sort((a, b) => a.offAt.localeCompare(b.offAt)),
 		seals,
@@ -46,9 +45,10 @@ async function readExchange(db: WymianaDb, jobId: string): Promise<ExchangeSnaps
  */
 export class ExchangeFlow {
 	readonly home = new FitterHome();
-	snapshot = $state.raw<ExchangeSnapshot | null>(null);
-	loaded = $state(false);
-	storageError = $state<string | null>(null);
+	readonly #live = new LiveRead((device) => readExchange(device.db, this.jobId));
+	snapshot = $derived(this.#live.value);
+	loaded = $derived(this.#live.loaded);
+	storageError = $derived(this.#live.storageError);
 	/** The last save failed (shown by the step). */
 	error = $state<string | null>(null);
 	busy = $state(false);
@@ -56,33 +56,19 @@ export class ExchangeFlow {
 	step = $derived(this.snapshot ? currentStep(this.snapshot) : null);
 	steps = $derived(stepsFor(this.snapshot?.job ?? null));
 
-	db: WymianaDb | null = null;
-
 	constructor(readonly jobId: string) {}
+
+	/** The fitter's database while the screen follows it (null before `watch` and after it stops). */
+	get db(): WymianaDb | null {
+		return this.#live.device?.db ?? null;
+	}
 
 	start(): void {
 		void this.home.start();
 	}
 
 	watch(): () => void {
-		const device = currentDevice();
-		if (!device) return () => undefined;
-		this.db = device.db;
-		const sub: Subscription = liveQuery(() => readExchange(device.db, this.jobId)).subscribe({
-			next: (s) => {
-				this.snapshot = s;
-				this.storageError = null;
-				this.loaded = true;
-			},
-			error: () => {
-				this.storageError = m.sync_storage_error();
-				this.loaded = true;
-			}
-		});
-		return () => {
-			sub.unsubscribe();
-			this.db = null;
-		};
+		return this.#live.watch();
 	}
 
 	destroy(): void {
