@@ -3,9 +3,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { currentTotp } from '$server/auth/totp';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
+import { enrolOnPlan, submitSignIn } from './sign-in';
 
 /**
  * What an operator's security review and on-call checks see on the running app: the headers of
@@ -69,9 +69,7 @@ describe('operations: headers, CSRF, readiness and graceful shutdown', () => {
 			await page.goto(app.url + path, { waitUntil: 'networkidle' });
 		}
 		await page.goto(`${app.url}/app`, { waitUntil: 'networkidle' });
-		await page.getByLabel('Login').fill('monter1');
-		await page.getByLabel('Hasło', { exact: true }).fill('monter-demo');
-		await page.getByRole('button', { name: 'Zaloguj się' }).click();
+		await submitSignIn(page, 'monter1', 'monter-demo');
 		await page.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
 		expect(violations).toEqual([]);
 		await context.close();
@@ -91,9 +89,7 @@ describe('operations: headers, CSRF, readiness and graceful shutdown', () => {
 		const fitter = await tablet.newPage();
 		const header = () => fitter.getByRole('status', { name: 'Stan połączenia' });
 		await fitter.goto(`${app.url}/app`);
-		await fitter.getByLabel('Login').fill('monter2');
-		await fitter.getByLabel('Hasło', { exact: true }).fill('monter-demo');
-		await fitter.getByRole('button', { name: 'Zaloguj się' }).click();
+		await submitSignIn(fitter, 'monter2', 'monter-demo');
 		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
 		// Straight into a basement after the first sign-in, then lost there with a note not yet sent.
 		await fitter.waitForLoadState('networkidle');
@@ -106,14 +102,7 @@ describe('operations: headers, CSRF, readiness and graceful shutdown', () => {
 
 		const office = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'pl-PL' });
 		const admin = await office.newPage();
-		await admin.goto(`${app.url}/plan`);
-		await admin.getByLabel('Login').fill('admin');
-		await admin.getByLabel('Hasło', { exact: true }).fill('admin-demo');
-		await admin.getByRole('button', { name: 'Zaloguj się' }).click();
-		await admin.getByRole('heading', { name: 'Włącz weryfikację dwuetapową' }).waitFor();
-		const secret = (await admin.locator('.secret').innerText()).replace(/\s/g, '');
-		await admin.getByLabel('Kod (6 cyfr)').fill(currentTotp(secret));
-		await admin.getByRole('button', { name: 'Włącz weryfikację' }).click();
+		await enrolOnPlan(admin, app.url, 'admin', 'admin-demo');
 		await admin.getByRole('link', { name: 'Urządzenia' }).click();
 		const row = admin.getByRole('row').filter({ hasText: 'monter2' }).filter({ hasText: 'Tablet montera' });
 		await row.getByRole('button', { name: 'Cofnij dostęp' }).click();

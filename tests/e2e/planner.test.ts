@@ -5,13 +5,13 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentTotp } from '$server/auth/totp';
 import { noticeDate } from '$server/notices/notices.service';
 import { newId } from '$server/util/ids';
 import { addDaysToDate, warsawDate } from '$lib/domain/time';
 import { holidaysBetween } from '$server/schedule/calendar';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
+import { enrolOnPlan } from './sign-in';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -49,15 +49,7 @@ describe('planner console at 1440×900', () => {
 	});
 
 	it('signs the planner in with an authenticator code', async () => {
-		await p.goto(`${app.url}/plan`);
-		await p.getByLabel('Login').fill('planista');
-		await p.getByLabel('Hasło', { exact: true }).fill('planista-demo');
-		await p.getByRole('button', { name: 'Zaloguj się' }).click();
-		await p.getByRole('heading', { name: 'Włącz weryfikację dwuetapową' }).waitFor();
-		const secret = (await p.locator('.secret').innerText()).replace(/\s/g, '');
-		await p.getByLabel('Kod (6 cyfr)').fill(currentTotp(secret));
-		await p.getByRole('button', { name: 'Włącz weryfikację' }).click();
-		await p.getByRole('heading', { name: 'Zlecenia według statusu' }).waitFor();
+		await enrolOnPlan(p, app.url, 'planista', 'planista-demo');
 	});
 
 	it('shows every bad row of a broken file with its row number and reason, and stores nothing', async () => {

@@ -6,9 +6,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveCode } from '$lib/domain/live-code';
 import { warsawDate } from '$lib/domain/time';
-import { currentTotp } from '$server/auth/totp';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
+import { enrolOnPlan } from './sign-in';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -277,15 +277,7 @@ describe('public pages for residents (phone, built app)', () => {
 	it('shows planners the reports newest first and the badge look-up counts', async () => {
 		const context = await browser.newContext({ viewport: DESKTOP, locale: 'pl-PL' });
 		const p = await context.newPage();
-		await p.goto(`${app.url}/plan`);
-		await p.getByLabel('Login').fill('planista');
-		await p.getByLabel('Hasło', { exact: true }).fill('planista-demo');
-		await p.getByRole('button', { name: 'Zaloguj się' }).click();
-		await p.getByRole('heading', { name: 'Włącz weryfikację dwuetapową' }).waitFor();
-		const secret = (await p.locator('.secret').innerText()).replace(/\s/g, '');
-		await p.getByLabel('Kod (6 cyfr)').fill(currentTotp(secret));
-		await p.getByRole('button', { name: 'Włącz weryfikację' }).click();
-		await p.getByRole('heading', { name: 'Zlecenia według statusu' }).waitFor();
+		await enrolOnPlan(p, app.url, 'planista', 'planista-demo');
 		await p.getByRole('link', { name: 'Zgłoszenia i identyfikatory' }).click();
 		await p.getByRole('heading', { name: 'Zgłoszenia podejrzanych wizyt (najnowsze pierwsze)' }).waitFor();
 		await p.getByText('Mężczyzna w kamizelce prosił o 200 zł').waitFor();

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentTotp } from '$server/auth/totp';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
+import { enrolOnPlan, submitSignIn } from './sign-in';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -39,9 +39,7 @@ describe('smoke: the app as `npm start` serves it', () => {
 	it('signs a demo fitter in on a tablet and shows the coming jobs', async () => {
 		const p = await page(TABLET);
 		await p.goto(`${app.url}/app`);
-		await p.getByLabel('Login').fill('monter1');
-		await p.getByLabel('Hasło', { exact: true }).fill('wrong password');
-		await p.getByRole('button', { name: 'Zaloguj się' }).click();
+		await submitSignIn(p, 'monter1', 'wrong password');
 		await expect.poll(() => p.getByText('Nieprawidłowy login lub hasło.').isVisible()).toBe(true);
 		await p.screenshot({ path: join(shots, 'fitter-sign-in-error-1280.png') });
 
@@ -57,17 +55,10 @@ describe('smoke: the app as `npm start` serves it', () => {
 
 	it('makes the planner enrol an authenticator, then shows the planner home', async () => {
 		const p = await page(DESKTOP);
-		await p.goto(`${app.url}/plan`);
-		await p.getByLabel('Login').fill('planista');
-		await p.getByLabel('Hasło', { exact: true }).fill('planista-demo');
-		await p.getByRole('button', { name: 'Zaloguj się' }).click();
-		await p.getByRole('heading', { name: 'Włącz weryfikację dwuetapową' }).waitFor();
-		const secret = (await p.locator('.secret').innerText()).replace(/\s/g, '');
-		expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-		await p.screenshot({ path: join(shots, 'planner-enrol-1440.png') });
-		await p.getByLabel('Kod (6 cyfr)').fill(currentTotp(secret));
-		await p.getByRole('button', { name: 'Włącz weryfikację' }).click();
-		await p.getByRole('heading', { name: 'Zlecenia według statusu' }).waitFor();
+		await enrolOnPlan(p, app.url, 'planista', 'planista-demo', async (secret) => {
+			expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+			await p.screenshot({ path: join(shots, 'planner-enrol-1440.png') });
+		});
 		await p.screenshot({ path: join(shots, 'planner-home-1440.png') });
 		await p.context().close();
 	});

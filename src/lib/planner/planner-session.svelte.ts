@@ -1,3 +1,4 @@
+import { createContext } from 'svelte';
 import { trpc } from '$lib/api/client';
 import { errorMessage } from '$lib/api/errors';
 import type { Me, SignInNext } from '$lib/session/types';
@@ -66,3 +67,6 @@ export class PlannerSession {
 		this.step = 'sign_in';
 	};
 }
+
+/** The console layout's session, for its pages (which render only once it is ready). */
+export const [getPlannerSession, setPlannerSession] = createContext<PlannerSession>();

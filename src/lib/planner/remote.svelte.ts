@@ -1,3 +1,4 @@
+import { untrack } from 'svelte';
 import { errorMessage, fieldErrors } from '$lib/api/errors';
 
 /** One request's state for a screen: the last answer, whether one is running, and its error. */
@@ -7,13 +8,17 @@ export class Remote<T> {
 	error = $state<string | null>(null);
 	fields = $state.raw<Record<string, string[]>>({});
 
-	/** Runs `fn`; keeps the previous data on failure. Returns the answer or null. */
+	/**
+	 * Runs `fn`; keeps the previous data on failure. Returns the answer or null. `fn` runs untracked:
+	 * screens start their first load in an `$effect`, which would otherwise follow every filter the
+	 * request reads and fetch again on each change, on top of the screen's own Apply.
+	 */
 	async run(fn: () => Promise<T>): Promise<T | null> {
 		this.loading = true;
 		this.error = null;
 		this.fields = {};
 		try {
-			const value = await fn();
+			const value = await untrack(fn);
 			this.data = value;
 			return value;
 		} catch (err) {

@@ -8,6 +8,8 @@ export type TimelineBlock = CrewDays[number]['blocks'][number];
 type Estates = RouterOutputs['plan']['views']['estates'];
 type Crews = RouterOutputs['plan']['crews']['list'];
 
+/** Minutes after midnight of a crew's 'HH:MM' working-hours bound. */
+export const clockMinutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** Each crew's day as a timeline; moving one job to another crew-day. */
 export class TimelineScreen {
@@ -65,9 +67,8 @@ export class TimelineScreen {
 	/** The visible hours: the crews' working hours, padded by an hour. */
 	get axis(): { start: number; end: number } {
 		const crews = this.day.data ?? [];
-		const toMin = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
-		const start = Math.min(8 * 60, ...crews.map((c) => toMin(c.start))) - 60;
-		const end = Math.max(16 * 60, ...crews.map((c) => toMin(c.end))) + 60;
+		const start = Math.min(8 * 60, ...crews.map((c) => clockMinutes(c.start))) - 60;
+		const end = Math.max(16 * 60, ...crews.map((c) => clockMinutes(c.end))) + 60;
 		return { start: Math.max(0, start), end: Math.min(24 * 60, end) };
 	}
 }

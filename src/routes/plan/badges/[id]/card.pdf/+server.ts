@@ -6,15 +6,17 @@ import { audit } from '$server/audit';
 import { renderBadgeCard } from '$server/badges/badge-card';
 import { signBadgeToken } from '$server/badges/badge-token';
 import { findWorker } from '$server/badges/badges.repository';
+import { plannerRefusal } from '$server/plan/http-access';
 import { publicKeys } from '$server/public/keys';
 import type { RequestHandler } from './$types';
 
 /** The printable badge card for an admin: photo, name, company, number, QR to /v/<signed token>. */
 export const GET: RequestHandler = async ({ params, locals, url, getClientAddress }) => {
-	const auth = locals.auth;
-	if (!auth) error(401, 'UNAUTHORIZED');
+	// The console's rule for file endpoints (signed in, second factor verified), then admins only.
+	const refusal = plannerRefusal(locals.auth, locals.sessionProblem);
+	if (refusal) error(refusal.status, refusal.code);
+	const auth = locals.auth!;
 	if (auth.user.role !== 'admin') error(403, 'FORBIDDEN');
-	if (!auth.session.mfa_verified || !auth.user.totp_enabled) error(403, 'MFA_REQUIRED');
 	const { db } = getServices();
 	const worker = await findWorker(db, params.id.slice(0, 64));
 	if (!worker) error(404);

@@ -1,0 +1,32 @@
+import type { Page } from 'playwright-core';
+import { currentTotp } from '$server/auth/totp';
+
+/** Fills the sign-in form (the fitter app's and the planner console's are the same) and submits it. */
+export async function submitSignIn(p: Page, login: string, password: string): Promise<void> {
+	await p.getByLabel('Login').fill(login);
+	await p.getByLabel('Hasło', { exact: true }).fill(password);
+	await p.getByRole('button', { name: 'Zaloguj się' }).click();
+}
+
+/**
+ * Signs a demo planner or admin in to /plan for the first time: the password, then enrolling an
+ * authenticator (demo accounts start without one). `onEnrol` sees the enrolment screen and its
+ * secret before the code is sent. Resolves once the console's overview shows; returns the secret.
+ */
+export async function enrolOnPlan(
+	p: Page,
+	appUrl: string,
+	login: string,
+	password: string,
+	onEnrol?: (secret: string) => Promise<void>
+): Promise<string> {
+	await p.goto(`${appUrl}/plan`);
+	await submitSignIn(p, login, password);
+	await p.getByRole('heading', { name: 'Włącz weryfikację dwuetapową' }).waitFor();
+	const secret = (await p.locator('.secret').innerText()).replace(/\s/g, '');
+	await onEnrol?.(secret);
+	await p.getByLabel('Kod (6 cyfr)').fill(currentTotp(secret));
+	await p.getByRole('button', { name: 'Włącz weryfikację' }).click();
+	await p.getByRole('heading', { name: 'Zlecenia według statusu' }).waitFor();
+	return secret;
+}
