@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { warsawDate } from '../../src/lib/domain/time';
 import type { DB } from '../db/schema';
 import { allBuildings } from '../badges/badges.repository';
+import { naturalCompare } from '../schedule/engine';
 import { streetKey } from './address';
 
 export interface BuildingHit {
@@ -22,7 +23,7 @@ export async function searchBuildings(db: Kysely<DB>, query: string): Promise<Bu
 		const hay = `${streetKey(b.street)} ${b.number.toLowerCase()} ${streetKey(b.estate)}`;
 		return words.every((w) => hay.includes(w));
 	});
-	hits.sort((a, b) => a.street.localeCompare(b.street, 'pl') || a.number.localeCompare(b.number, 'pl', { numeric: true }));
+	hits.sort((a, b) => naturalCompare(a.street, b.street) || naturalCompare(a.number, b.number));
 	return hits.slice(0, MAX_HITS).map((b) => ({ id: b.id, street: b.street, number: b.number, city: b.city, estate: b.estate }));
 }
 
@@ -50,7 +51,7 @@ export async function buildingSchedule(db: Kysely<DB>, buildingId: string, now =
 		.select(['mp.stairwell', 'mp.location', 'jobs.status', 'jobs.planned_date', 'jobs.window_start', 'jobs.window_end'])
 		.where('mp.building_id', '=', buildingId)
 		.execute();
-	const stairwells = [...new Set(rows.map((r) => r.stairwell))].sort(romanOrder);
+	const stairwells = [...new Set(rows.map((r) => r.stairwell))].sort(naturalCompare);
 	const inHome = rows.some((r) => r.location === 'in_home');
 	const plans: StairwellPlan[] = stairwells.map((stairwell) => {
 		const cabinet = rows.filter((r) => r.stairwell === stairwell && r.location === 'stairwell');
@@ -71,22 +72,4 @@ export async function buildingSchedule(db: Kysely<DB>, buildingId: string, now =
 		return { stairwell, state: 'not_planned' };
 	});
 	return { building, stairwells: plans, inHome };
-}
-
-const ROMAN: Record<string, number> = { I: 1, V: 5, X: 10 };
-function romanValue(s: string): number {
-	if (!/^[IVX]+$/.test(s)) return Number.NaN;
-	let total = 0;
-	for (let i = 0; i < s.length; i++) {
-		const v = ROMAN[s[i]!]!;
-		const next = ROMAN[s[i + 1] ?? ''] ?? 0;
-		total += v < next ? -v : v;
-	}
-	return total;
-}
-
-function romanOrder(a: string, b: string): number {
-	const [x, y] = [romanValue(a), romanValue(b)];
-	if (!Number.isNaN(x) && !Number.isNaN(y)) return x - y;
-	return a.localeCompare(b, 'pl', { numeric: true });
 }
