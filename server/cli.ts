@@ -11,6 +11,9 @@ import { parseArgs } from 'node:util';
 import { Secret } from 'otpauth';
 import { generateBadgeNumber } from '../src/lib/domain/badge';
 import { hashPassword } from './auth/password';
+import { unlockLogin } from './auth/auth.service';
+import { createLimiters, defaultSignInPolicy } from './auth/limits';
+import { audit } from './audit';
 import { isPostgresUrl, openDatabase, sqlitePath, type Database } from './db/database';
 import { BackupError, backupSqlite, restoreSqlite } from './ops/backup';
 import { purgeResidentPhones } from './ops/retention';
@@ -44,6 +47,8 @@ Commands:
                           for PostgreSQL use pg_dump (see the README, "Backups")
   restore --from <file>   SQLite only, server STOPPED: checks the backup, keeps the current file as
                           <db>.before-restore-<time>, puts the backup in its place
+  unlock --login <login>  lift a lock-out after wrong passwords or second-factor codes (it also ends by itself
+                          after 15 minutes); the unlock is written to the audit log
   purge                   erase residents' phone numbers of exchanged meter points now (the server does it hourly)
   import <csv>            import meter points from a CSV file (columns: see README, "Planner console")
       --dry-run             only check the file and print the report; store nothing
@@ -84,6 +89,10 @@ export async function runCli(argv: string[], io: CliIo = processIo(), env = proc
 			case 'restore': {
 				const from = fileOption(command, rest, 'from');
 				return restoreCommand(env, from, io);
+			}
+			case 'unlock': {
+				const login = fileOption(command, rest, 'login');
+				return await withDatabase(env, (database) => unlockCommand(database, login, io));
 			}
 			case 'purge':
 				noOptions(command, rest);
@@ -131,7 +140,7 @@ function noOptions(command: string, rest: string[]): void {
 	if (rest.length > 0) throw new UsageError(`${command} takes no options (got "${rest.join(' ')}")`);
 }
 
-function fileOption(command: string, rest: string[], name: 'to' | 'from'): string {
+function fileOption(command: string, rest: string[], name: 'to' | 'from' | 'login'): string {
 	let parsed;
 	try {
 		parsed = parseArgs({ args: rest, options: { [name]: { type: 'string' } }, strict: true, allowPositionals: false });
@@ -139,11 +148,21 @@ function fileOption(command: string, rest: string[], name: 'to' | 'from'): strin
 		throw new UsageError(`${command}: ${(e as Error).message}`);
 	}
 	const value = parsed.values[name];
-	if (typeof value !== 'string' || !value.trim()) throw new UsageError(`${command} needs --${name} <file>`);
+	if (typeof value !== 'string' || !value.trim()) throw new UsageError(`${command} needs --${name} <${name === 'login' ? 'login' : 'file'}>`);
 	return value;
 }
 
 // ---------------------------------------------------------------------------------------------
+
+async function unlockCommand(database: Database, login: string, io: CliIo): Promise<number> {
+	await migrateToLatest(database.db, database.dialect);
+	const user = await database.db.selectFrom('users').select(['id', 'login']).where('login', '=', login.trim().toLowerCase()).executeTakeFirst();
+	if (!user) throw new CommandError(`no user with login "${login}"`);
+	await unlockLogin({ db: database.db, limiters: createLimiters(database, defaultSignInPolicy) }, user);
+	await audit(database.db, { userId: null, sessionKind: null, device: 'cli', ip: null }, { action: 'user-unlocked', entity: 'user', entityId: user.id });
+	io.out(`unlocked: ${user.login}`);
+	return 0;
+}
 
 async function backupCommand(database: Database, to: string, io: CliIo): Promise<number> {
 	try {

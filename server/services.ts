@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './db/database';
 import type { DB } from './db/schema';
-import { createLimiters, type Limiters, type SignInPolicy } from './auth/limits';
+import { createLimiters, defaultSignInPolicy, type Limiters, type SignInPolicy } from './auth/limits';
 
 /** Everything a request handler needs that outlives the request. Created once per process. */
 export interface Services {
@@ -10,6 +10,6 @@ export interface Services {
 	limiters: Limiters;
 }
 
-export function createServices(database: Database, opts: { signInPolicy?: SignInPolicy } = {}): Services {
-	return { database, db: database.db, limiters: createLimiters(database, opts.signInPolicy) };
+export function createServices(database: Database, opts: { signInPolicy?: Partial<SignInPolicy> } = {}): Services {
+	return { database, db: database.db, limiters: createLimiters(database, { ...defaultSignInPolicy, ...opts.signInPolicy }) };
 }

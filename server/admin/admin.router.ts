@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { audit } from '../audit';
 import { revokeSession, revokeUserSessions } from '../auth/sessions';
+import { unlockLogin } from '../auth/auth.service';
 import { AppError } from '../errors';
 import { adminProcedure, router } from '../trpc/init';
 import { actorOf } from '../trpc/context';
@@ -40,6 +41,15 @@ export const adminRouter = router({
 				});
 				return { ok: true as const };
 			}),
+
+		/** Lifts a lock-out after wrong passwords or second-factor codes before its 15 minutes end. */
+		unlock: adminProcedure.input(userId).mutation(async ({ ctx, input }) => {
+			const user = await ctx.services.db.selectFrom('users').select(['id', 'login']).where('id', '=', input.userId).executeTakeFirst();
+			if (!user) throw new AppError('NOT_FOUND');
+			await unlockLogin({ db: ctx.services.db, limiters: ctx.services.limiters }, user);
+			await audit(ctx.services.db, actorOf(ctx), { action: 'user-unlocked', entity: 'user', entityId: user.id });
+			return { ok: true as const };
+		}),
 
 		/** For a lost phone: the user enrols a new authenticator at the next sign-in. */
 		resetTotp: adminProcedure.input(userId).mutation(async ({ ctx, input }) => {

@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { audit, type Actor } from '../audit';
 import { nowIso } from '../util/ids';
 import { dummyPasswordHash, verifyPassword } from './password';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { isRateLimited, type Limiters } from './limits';
 import { createSession, revokeSession, type NewSession } from './sessions';
 import { newTotpSecret, totpQrSvg, totpUri, verifyTotp } from './totp';
@@ -21,52 +22,69 @@ export const mfaRequiredFor = (role: Role): boolean => role !== 'fitter';
 
 const loginKey = (login: string) => login.trim().toLowerCase();
 
-/** Refuses early while a login is locked or must wait; the checks cost no password hashing. */
-async function assertMayTry(deps: AuthDeps, key: string, ip: string | null): Promise<void> {
-	const { limiters } = deps;
-	const [byLogin, delay, byIp] = await Promise.all([
-		limiters.failuresByLogin.get(key),
-		limiters.delays.get(key),
-		ip ? limiters.failuresByIp.get(ip) : null
-	]);
-	if (byLogin && byLogin.consumedPoints >= limiters.policy.lockAfter && byLogin.msBeforeNext > 0) {
-		throw new AppError('LOCKED', { retryAfterSeconds: Math.ceil(byLogin.msBeforeNext / 1000), params: { minutes: Math.ceil(byLogin.msBeforeNext / 60_000) } });
-	}
-	if (delay && delay.consumedPoints > 1 && delay.msBeforeNext > 0) {
-		const seconds = Math.ceil(delay.msBeforeNext / 1000);
-		throw new AppError('THROTTLED', { retryAfterSeconds: seconds, params: { seconds } });
-	}
-	if (byIp && byIp.consumedPoints >= limiters.policy.ipFailuresPerHour && byIp.msBeforeNext > 0) {
-		const seconds = Math.ceil(byIp.msBeforeNext / 1000);
-		throw new AppError('THROTTLED', { retryAfterSeconds: seconds, params: { seconds } });
+function lockedFor(ms: number): AppError {
+	return new AppError('LOCKED', { retryAfterSeconds: Math.ceil(ms / 1000), params: { minutes: Math.max(1, Math.ceil(ms / 60_000)) } });
+}
+
+function throttledFor(ms: number): AppError {
+	const seconds = Math.max(1, Math.ceil(ms / 1000));
+	return new AppError('THROTTLED', { retryAfterSeconds: seconds, params: { seconds } });
+}
+
+/** Consumes one point; a limiter that has run out answers with the refusal `refused` makes of its wait. */
+async function take(limiter: RateLimiterAbstract, key: string, refused: (ms: number) => AppError): Promise<number> {
+	try {
+		return (await limiter.consume(key)).consumedPoints;
+	} catch (e) {
+		if (isRateLimited(e)) throw refused(e.msBeforeNext);
+		throw e;
 	}
 }
 
-/** Counts a failure; past the free ones each further try must wait longer; at the limit: locked. */
-async function recordFailure(deps: AuthDeps, key: string, ip: string | null): Promise<AppError | null> {
+/**
+ * Counts this attempt before the password is looked at: an atomic increment in the shared store, so
+ * the 200th call of a batch, the 31st of 31 parallel requests and an attempt on another instance see
+ * every attempt before them. Returns which attempt this is since the last success.
+ */
+async function countSignInAttempt(deps: AuthDeps, key: string, ip: string | null): Promise<number> {
+	const { limiters } = deps;
+	if (ip) await take(limiters.failuresByIp, ip, throttledFor);
+	const attempt = await take(limiters.failuresByLogin, key, lockedFor);
+	// Past the free failures only one attempt a while gets through (the wait is set after each failure).
+	if (attempt - 1 > limiters.policy.freeFailures) await take(limiters.delays, key, throttledFor);
+	return attempt;
+}
+
+/** After a wrong password: the attempt that reached the limit locks; past the free ones, a wait. */
+async function afterFailedSignIn(deps: AuthDeps, key: string, attempt: number): Promise<AppError | null> {
 	const { limiters } = deps;
 	const { policy } = limiters;
-	if (ip) await limiters.failuresByIp.consume(ip).catch((e) => { if (!isRateLimited(e)) throw e; });
-	let failures: number;
-	try {
-		failures = (await limiters.failuresByLogin.consume(key)).consumedPoints;
-	} catch (e) {
-		if (!isRateLimited(e)) throw e;
-		failures = policy.lockAfter;
-	}
-	if (failures >= policy.lockAfter) {
+	if (attempt >= policy.lockAfter) {
 		await limiters.failuresByLogin.block(key, policy.lockSeconds);
-		return new AppError('LOCKED', { retryAfterSeconds: policy.lockSeconds, params: { minutes: Math.ceil(policy.lockSeconds / 60) } });
+		return lockedFor(policy.lockSeconds * 1000);
 	}
-	if (failures > policy.freeFailures) {
-		const seconds = Math.min(2 ** (failures - policy.freeFailures), policy.maxDelaySeconds);
-		await limiters.delays.block(key, seconds);
-	}
+	if (attempt > policy.freeFailures) await limiters.delays.block(key, Math.min(2 ** (attempt - policy.freeFailures), policy.maxDelaySeconds));
 	return null;
 }
 
-async function clearFailures(deps: AuthDeps, key: string): Promise<void> {
-	await Promise.all([deps.limiters.failuresByLogin.delete(key), deps.limiters.delays.delete(key)]);
+async function clearFailures(deps: AuthDeps, key: string, ip: string | null): Promise<void> {
+	const { limiters } = deps;
+	await Promise.all([
+		limiters.failuresByLogin.delete(key),
+		limiters.delays.delete(key),
+		// The address counts failures: a success gives back the point its attempt took.
+		ip ? limiters.failuresByIp.reward(ip, 1) : null
+	]);
+}
+
+/** An administrator's unlock of a login locked by wrong passwords or second-factor codes. */
+export async function unlockLogin(deps: AuthDeps, user: Pick<User, 'id' | 'login'>): Promise<void> {
+	const { limiters } = deps;
+	await Promise.all([
+		limiters.failuresByLogin.delete(loginKey(user.login)),
+		limiters.delays.delete(loginKey(user.login)),
+		limiters.totpByUser.delete(user.id)
+	]);
 }
 
 export async function signIn(
@@ -75,19 +93,19 @@ export async function signIn(
 	req: { ip: string | null; userAgent: string | null; previousSessionId: string | null }
 ): Promise<{ user: User; created: NewSession; next: SignInNext }> {
 	const key = loginKey(input.login);
-	await assertMayTry(deps, key, req.ip);
+	const attempt = await countSignInAttempt(deps, key, req.ip);
 	const user = await deps.db.selectFrom('users').selectAll().where('login', '=', key).executeTakeFirst();
 	// Unknown logins cost the same hashing time as known ones.
 	const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
 	if (!user || !ok) {
-		const locked = await recordFailure(deps, key, req.ip);
+		const locked = await afterFailedSignIn(deps, key, attempt);
 		await audit(deps.db, { userId: user?.id ?? null, sessionKind: null, device: null, ip: req.ip }, {
 			action: 'sign-in-failed', entity: 'user', entityId: user?.id ?? null, changes: { login: key }
 		});
 		throw locked ?? new AppError('INVALID_CREDENTIALS');
 	}
 	if (user.disabled) throw new AppError('ACCOUNT_DISABLED');
-	await clearFailures(deps, key);
+	await clearFailures(deps, key, req.ip);
 
 	// A fresh session on every sign-in (no fixation); the one the browser had is ended.
 	if (req.previousSessionId) await revokeSession(deps.db, req.previousSessionId);
@@ -109,9 +127,10 @@ export async function startTotpEnrolment(deps: AuthDeps, user: User): Promise<{ 
 }
 
 /**
- * Checks a TOTP code (enrolment confirmation or sign-in second step). Wrong codes count towards the
- * same lockout as wrong passwords; a code already used is refused. On success the session is
- * replaced by a new, MFA-verified one.
+ * Checks a TOTP code (enrolment confirmation or sign-in second step). Each attempt is counted per
+ * user and per session before the code is looked at; either limit reached answers LOCKED. A code
+ * (or an older one) already accepted is refused, atomically across instances. On success the session
+ * is replaced by a new, MFA-verified one.
  */
 export async function confirmTotp(
 	deps: AuthDeps,
@@ -121,8 +140,10 @@ export async function confirmTotp(
 	mode: 'enrol' | 'verify',
 	actor: Actor
 ): Promise<NewSession> {
-	const key = loginKey(user.login);
-	await assertMayTry(deps, key, actor.ip);
+	const { limiters } = deps;
+	// Per session first: a session that has used its tries does not eat into the user's.
+	await take(limiters.totpBySession, session.id, lockedFor);
+	const attempt = await take(limiters.totpByUser, user.id, lockedFor);
 	if (mode === 'verify' && !user.totp_enabled) throw new AppError('TOTP_NOT_ENROLLED');
 	if (mode === 'enrol' && user.totp_enabled) throw new AppError('TOTP_ALREADY_ENROLLED');
 	if (!user.totp_secret) throw new AppError('TOTP_NOT_ENROLLED');
@@ -141,10 +162,13 @@ export async function confirmTotp(
 			).numUpdatedRows
 		) === 1;
 	if (!accepted) {
-		const locked = await recordFailure(deps, key, actor.ip);
-		throw locked ?? new AppError('TOTP_INVALID');
+		if (attempt >= limiters.policy.totpPerUser) {
+			await limiters.totpByUser.block(user.id, limiters.policy.lockSeconds);
+			throw lockedFor(limiters.policy.lockSeconds * 1000);
+		}
+		throw new AppError('TOTP_INVALID');
 	}
-	await clearFailures(deps, key);
+	await Promise.all([limiters.totpByUser.delete(user.id), limiters.totpBySession.delete(session.id)]);
 	await revokeSession(deps.db, session.id);
 	const created = await createSession(deps.db, { userId: user.id, kind: session.kind, mfaVerified: true, userAgent: session.user_agent });
 	await audit(deps.db, actor, { action: mode === 'enrol' ? 'totp-enrolled' : 'totp-verified', entity: 'user', entityId: user.id });

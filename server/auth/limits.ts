@@ -9,10 +9,15 @@ import type { Database } from '../db/database';
 
 /**
  * Sign-in protection, with counters in the database so every server instance sees the same ones.
- * - `signInSlow`: after a few consecutive failures for one login, each further attempt must wait
- *   an increasing number of seconds (answered with THROTTLED and the wait).
- * - `signInLock`: after many consecutive failures the login is locked for a quarter of an hour.
- * - `signInIp`: one address trying many logins (password spraying) is slowed as a whole.
+ * Every attempt is counted (an atomic increment in the shared store) before the secret is checked,
+ * so a tRPC batch, parallel requests and several instances are limited exactly like attempts made
+ * one after another.
+ * - slow-down: after a few consecutive failures for one login, each further attempt must wait an
+ *   increasing number of seconds (answered with THROTTLED and the wait).
+ * - lock: after many consecutive attempts without success the login is locked for a quarter of an
+ *   hour; a locked login is answered LOCKED without looking at the password.
+ * - per address: one address trying many logins (password spraying) is slowed as a whole.
+ * - second factor: codes are counted per user and per session, each with its own lock.
  */
 export interface SignInPolicy {
 	freeFailures: number;
@@ -20,6 +25,10 @@ export interface SignInPolicy {
 	lockSeconds: number;
 	maxDelaySeconds: number;
 	ipFailuresPerHour: number;
+	/** Second-factor codes one signed-in session may try before it is locked. */
+	totpPerSession: number;
+	/** Second-factor codes one user may try (over all sessions) before the account is locked. */
+	totpPerUser: number;
 }
 
 export const defaultSignInPolicy: SignInPolicy = {
@@ -27,15 +36,20 @@ export const defaultSignInPolicy: SignInPolicy = {
 	lockAfter: 10,
 	lockSeconds: 15 * 60,
 	maxDelaySeconds: 60,
-	ipFailuresPerHour: 100
+	ipFailuresPerHour: 100,
+	totpPerSession: 5,
+	totpPerUser: 10
 };
 
 export interface Limiters {
 	policy: SignInPolicy;
-	/** Consecutive failures per login (counter lives as long as the lock window). */
+	/** Consecutive attempts without success per login (counter lives as long as the lock window). */
 	failuresByLogin: RateLimiterAbstract;
-	/** Failures per client address per hour. */
+	/** Failed attempts per client address per hour (a success gives its point back). */
 	failuresByIp: RateLimiterAbstract;
+	/** Second-factor attempts per user and per session. */
+	totpByUser: RateLimiterAbstract;
+	totpBySession: RateLimiterAbstract;
 	/** Keys blocked for a while (the slow-down), separate from the failure counter. */
 	delays: RateLimiterAbstract;
 	/** A limiter on the same store, for features with their own key prefixes. */
@@ -59,6 +73,8 @@ export function createLimiters(database: Database, policy: SignInPolicy = defaul
 		failuresByLogin: create({ keyPrefix: 'signin_login', points: policy.lockAfter, duration: policy.lockSeconds, blockDuration: policy.lockSeconds }),
 		failuresByIp: create({ keyPrefix: 'signin_ip', points: policy.ipFailuresPerHour, duration: 3600, blockDuration: 900 }),
 		delays: create({ keyPrefix: 'signin_delay', points: 1, duration: 1 }),
+		totpByUser: create({ keyPrefix: 'totp_user', points: policy.totpPerUser, duration: policy.lockSeconds, blockDuration: policy.lockSeconds }),
+		totpBySession: create({ keyPrefix: 'totp_session', points: policy.totpPerSession, duration: policy.lockSeconds, blockDuration: policy.lockSeconds }),
 		create
 	};
 }
