@@ -30,6 +30,8 @@ export type AppErrorCode =
 	| 'SLOT_FULL'
 	| 'BOOKING_NOT_FOUND'
 	| 'BOOKING_LOCKED'
+	| 'BATCH_TOO_LARGE'
+	| 'NOT_BATCHABLE'
 	| 'INTERNAL';
 
 export type TrpcCode =
@@ -69,6 +71,8 @@ export const TRPC_CODE: Record<AppErrorCode, TrpcCode> = {
 	SLOT_FULL: 'CONFLICT',
 	BOOKING_NOT_FOUND: 'NOT_FOUND',
 	BOOKING_LOCKED: 'CONFLICT',
+	BATCH_TOO_LARGE: 'BAD_REQUEST',
+	NOT_BATCHABLE: 'BAD_REQUEST',
 	INTERNAL: 'INTERNAL_SERVER_ERROR'
 };
 

@@ -1,12 +1,17 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { DB, LookupOutcome, LookupSource } from '../db/schema';
 import { newId } from '../util/ids';
+
+/** Whether the worker's sign-in account is disabled: a disabled fitter must not read as valid anywhere. */
+const accountDisabled = (eb: ExpressionBuilder<DB, 'workers'>) =>
+	eb.exists(eb.selectFrom('users').select('users.id').whereRef('users.worker_id', '=', 'workers.id').where('users.disabled', '=', 1)).as('account_disabled');
 
 /** What a badge shows — and all the public pages ever read about a worker. */
 export function findBadge(db: Kysely<DB>, badgeNumber: string) {
 	return db
 		.selectFrom('workers')
 		.select(['id', 'first_name', 'last_name', 'company', 'badge_number', 'photo_sha256', 'status', 'valid_until', 'code_secret', 'crew_id'])
+		.select(accountDisabled)
 		.where('badge_number', '=', badgeNumber)
 		.executeTakeFirst();
 }
@@ -17,6 +22,7 @@ export function findWorker(db: Kysely<DB>, id: string) {
 	return db
 		.selectFrom('workers')
 		.select(['id', 'first_name', 'last_name', 'company', 'badge_number', 'photo_sha256', 'status', 'valid_until'])
+		.select(accountDisabled)
 		.where('id', '=', id)
 		.executeTakeFirst();
 }

@@ -46,9 +46,15 @@ export type VerifyAnswer =
 /** Longest input kept (people type spaces and dashes). */
 export const MAX_BADGE_INPUT = 32;
 
-export function badgeStatus(row: Pick<BadgeRow, 'status' | 'valid_until'>, now: Date): BadgeStatusShown {
+/**
+ * What the public is told about a badge. Anything that stops the worker from working makes it not
+ * valid: a revoked or suspended badge, a disabled account (shown as suspended: the person may not
+ * work for us now) or a date past its validity (Warsaw's calendar day).
+ */
+export function badgeStatus(row: Pick<BadgeRow, 'status' | 'valid_until'> & { account_disabled?: unknown }, now: Date): BadgeStatusShown {
 	if (row.status === 'revoked') return 'revoked';
-	if (row.status === 'suspended') return 'suspended';
+	// SQLite answers 0/1, PostgreSQL a boolean.
+	if (row.status === 'suspended' || Number(row.account_disabled ?? 0) === 1) return 'suspended';
 	return row.valid_until < warsawDate(now) ? 'expired' : 'valid';
 }
 

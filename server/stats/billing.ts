@@ -3,7 +3,7 @@
  * readings and the new meter's initial readings per register. Reading values stay decimal text as
  * the fitter entered them — never through a float.
  */
-import Papa from 'papaparse';
+import { toCsv } from '../../src/lib/domain/csv';
 import type { Kysely } from 'kysely';
 import { addDaysToDate, warsawInstant } from '../../src/lib/domain/time';
 import type { DB } from '../db/schema';
@@ -91,5 +91,5 @@ export function billingCsv(records: BillingRecord[]): string {
 		r.ppe, r.tariffGroup, r.oldMeterSerial ?? '', ...registers.map((g) => r.oldReadings[g] ?? ''), r.newMeterSerial ?? '', ...registers.map((g) => r.newReadings[g] ?? ''),
 		r.startedAt ?? '', r.powerOffAt ?? '', r.powerOnAt ?? '', r.completedAt, r.unreadable.map((u) => `${u.meter} ${u.register}: ${u.reason}`).join(' | '), r.fitter ?? ''
 	]);
-	return Papa.unparse({ fields, data }, { delimiter: ';', newline: '\n', escapeFormulae: true }) + '\n';
+	return toCsv(fields, data, { newline: '\n' });
 }

@@ -1,9 +1,13 @@
+import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { RequestEvent, RequestHandler } from './$types';
 import { getLocale } from '$lib/paraglide/runtime.js';
 import { getServices } from '$server/app';
 import { log } from '$server/log';
 import { appRouter } from '$server/trpc/router';
+import { batchRefusal, MAX_BATCH_CALLS } from '$server/trpc/batch-policy';
+import { errorData } from '$server/trpc/errors';
+import { AppError, TRPC_CODE } from '$server/errors';
 import type { Context } from '$server/trpc/context';
 
 function createContext(event: RequestEvent): Context {
@@ -31,11 +35,22 @@ function createContext(event: RequestEvent): Context {
 	};
 }
 
-const handler: RequestHandler = (event) =>
-	fetchRequestHandler({
+/** A request refused before any procedure ran, in tRPC's error shape so its client can read it. */
+function refused(event: RequestEvent, cause: AppError): Response {
+	const locale = getLocale();
+	const data = errorData(new TRPCError({ code: TRPC_CODE[cause.code], cause }), locale, event.locals.requestId);
+	const body = { error: { message: data.message, code: -32600, data: { ...data, code: TRPC_CODE[cause.code], httpStatus: 400, requestId: event.locals.requestId } } };
+	return new Response(JSON.stringify(body), { status: 400, headers: { 'content-type': 'application/json' } });
+}
+
+const handler: RequestHandler = (event) => {
+	const refusal = batchRefusal(event.params.trpc, event.url.searchParams);
+	if (refusal) return refused(event, refusal);
+	return fetchRequestHandler({
 		endpoint: '/api/trpc',
 		req: event.request,
 		router: appRouter,
+		maxBatchSize: MAX_BATCH_CALLS,
 		createContext: () => createContext(event),
 		onError({ error, path }) {
 			if (error.code === 'INTERNAL_SERVER_ERROR') {
@@ -43,6 +58,7 @@ const handler: RequestHandler = (event) =>
 			}
 		}
 	});
+};
 
 export const GET = handler;
 export const POST = handler;
