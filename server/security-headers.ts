@@ -39,11 +39,12 @@ export function securityHeaders(url: URL, existing: Headers): Record<string, str
  * Cookie-authenticated state changes must come from our own pages. Browsers send Origin on every
  * cross-site POST/PUT and Sec-Fetch-Site on every request; a request carrying neither is not a
  * browser acting for a user (an operator's curl, a test), so it has no ambient cookie to abuse.
- * SvelteKit's own check covers form posts to pages; this covers /api (tRPC JSON, blob PUTs).
+ * One check for every state-changing request to any path — tRPC, every `+server.ts` (CSV upload,
+ * blob PUTs), every form action — run by the first server hook before anything else; SvelteKit's
+ * own check (form content types only) stays on behind it.
  */
 export function isCrossSiteWrite(request: Request, url: URL): boolean {
 	if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return false;
-	if (!url.pathname.startsWith('/api/')) return false;
 	const origin = request.headers.get('origin');
 	// Same host is same site; the scheme is not compared, since behind a proxy (or without
 	// ORIGIN) the server may not know whether the browser used http or https.

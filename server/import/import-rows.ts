@@ -6,6 +6,10 @@ import { checkCode } from '../../src/lib/domain/codes';
 import { checkPpe } from '../../src/lib/domain/ppe';
 import { isTariffGroup, type TariffGroup } from '../../src/lib/domain/tariff';
 import type { MeterLocation } from '../db/schema';
+import { everyFew } from '../util/turns';
+
+/** Rows checked or compared between two turns of the event loop (a few milliseconds of work). */
+export const STEP_ROWS = 2000;
 
 /** Canonical column → the header names accepted for it (Polish first; case and spaces ignored). */
 export const COLUMNS = {
@@ -164,7 +168,11 @@ export function checkRecord(record: string[], index: Partial<Record<Column, numb
  * Checks all records of a file: each row on its own, then duplicates of PPE and meter serial
  * across the file (the later row is reported, naming the first).
  */
-export function checkRecords(header: string[], records: string[][], firstRow = 2): { rows: MeterPointRow[]; errors: RowError[]; labels: Partial<Record<Column, string>> } {
+export async function checkRecords(
+	header: string[],
+	records: ReadonlyArray<string[] | null>,
+	firstRow = 2
+): Promise<{ rows: MeterPointRow[]; errors: RowError[]; labels: Partial<Record<Column, string>> }> {
 	const { index, labels, missing } = mapHeader(header);
 	const errors: RowError[] = [];
 	if (missing.length) {
@@ -174,11 +182,16 @@ export function checkRecords(header: string[], records: string[][], firstRow = 2
 	const rows: MeterPointRow[] = [];
 	const seenPpe = new Map<string, number>();
 	const seenSerial = new Map<string, number>();
-	records.forEach((record, i) => {
+	// A big file is checked in steps, with the event loop given back between them.
+	const step = everyFew(STEP_ROWS);
+	for (const [i, record] of records.entries()) {
+		await step();
 		const row = firstRow + i;
+		// Unreadable (a quote never closed): already reported by the parser.
+		if (!record) continue;
 		if (record.length !== header.length) {
 			errors.push({ row, column: null, code: 'plan_import_err_field_count', params: { expected: header.length, got: record.length } });
-			return;
+			continue;
 		}
 		const result = checkRecord(record, index, row);
 		if ('errors' in result) {
@@ -188,7 +201,7 @@ export function checkRecords(header: string[], records: string[][], firstRow = 2
 			if (ppe.ok && !seenPpe.has(ppe.ppe)) seenPpe.set(ppe.ppe, row);
 			const serial = (record[index.meter_serial!] ?? '').trim().toUpperCase();
 			if (serial && !seenSerial.has(serial)) seenSerial.set(serial, row);
-			return;
+			continue;
 		}
 		const r = result.row;
 		const ppeFirst = seenPpe.get(r.ppe);
@@ -198,7 +211,7 @@ export function checkRecords(header: string[], records: string[][], firstRow = 2
 		if (ppeFirst === undefined) seenPpe.set(r.ppe, row);
 		if (serialFirst === undefined) seenSerial.set(r.meter_serial, row);
 		if (ppeFirst === undefined && serialFirst === undefined) rows.push(r);
-	});
+	}
 	if (records.length === 0) errors.push({ row: 1, column: null, code: 'plan_import_err_empty' });
 	return { rows, errors, labels };
 }

@@ -9,7 +9,9 @@ import { audit, type Actor } from '../audit';
 import type { DB } from '../db/schema';
 import { translate, type Locale } from '../i18n';
 import { newId, nowIso } from '../util/ids';
-import { checkRecords, COLUMNS, type Column, type MeterPointRow, type RowError } from './import-rows';
+import { everyFew, nextTurn } from '../util/turns';
+import { readInPages } from '../db/paged';
+import { checkRecords, COLUMNS, STEP_ROWS, type Column, type MeterPointRow, type RowError } from './import-rows';
 
 /** Fields compared on re-import; a change in any of them updates the stored point. */
 const COMPARED: Column[] = ['meter_serial', 'manufacturer', 'model', 'street', 'number', 'postcode', 'city', 'estate', 'stairwell', 'flat', 'location', 'tariff_group', 'prosumer', 'resident_phone'];
@@ -35,29 +37,122 @@ export interface ImportReport {
 
 export interface ParsedCsv {
 	header: string[];
-	records: string[][];
-	/** Papa's own complaints (an unclosed quote), with the spreadsheet row. */
+	/** One entry per record after the header; null where the record could not be read (see parseErrors). */
+	records: Array<string[] | null>;
+	/** Records that could not be read (a quote never closed), with their row. */
 	parseErrors: RowError[];
 }
 
-/** Streams CSV text through papaparse; the delimiter (`;` from Polish Excel, or `,`) is detected. */
+/**
+ * The longest a record of this file can be: every column at its longest is far below this. A quoted
+ * field still open past it is a stray quote, not a field: the record is reported and reading goes on
+ * from the next line, so one stray quote costs neither the rest of the file nor quadratic time.
+ */
+export const MAX_RECORD_CHARS = 16 * 1024;
+/** Complete records are handed to papaparse in slices of about this size, with a pause between. */
+const SLICE_CHARS = 256 * 1024;
+
+const QUOTE = 34;
+const LF = 10;
+
+/**
+ * Streams CSV text through papaparse; the delimiter (`;` from Polish Excel, or `,`) is detected.
+ * A linear scan finds where records end (a line break outside quotes) so papaparse only ever sees
+ * whole records, in slices, and the event loop is given back between slices: a 100 k-row file is
+ * read in steps of a few milliseconds, whatever its quotes do.
+ */
 export async function parseCsv(source: Readable | string): Promise<ParsedCsv> {
 	const input = typeof source === 'string' ? Readable.from([source]) : source;
-	const records: string[][] = [];
+	const records: Array<string[] | null> = [];
 	const parseErrors: RowError[] = [];
 	let header: string[] | null = null;
-	await new Promise<void>((resolve, reject) => {
-		const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: 'greedy' });
-		parser.on('data', (record: string[]) => {
-			if (header === null) header = record;
-			else records.push(record);
-		});
-		parser.on('error', reject);
-		parser.on('end', () => resolve());
-		input.on('error', reject);
-		input.pipe(parser);
-	});
+	let delimiter: string | undefined;
+
+	let pending = ''; // text of records not yet handed to papaparse (whole records only)
+	let record = ''; // the record being scanned, not yet complete
+	let inQuotes = false;
+	let skippingBrokenLine = false;
+
+	const flush = async () => {
+		if (!pending) return;
+		const text = pending;
+		pending = '';
+		const result = Papa.parse<string[]>(text, { skipEmptyLines: 'greedy', delimiter });
+		delimiter ??= result.meta.delimiter;
+		for (const r of result.data) {
+			if (header === null) header = r;
+			else records.push(r);
+		}
+		await nextTurn();
+	};
+	/** The record is broken: reported once, for the row it would have been. */
+	const broken = () => {
+		if (header === null) header = [];
+		parseErrors.push({ row: records.length + 2, column: null, code: 'plan_import_err_unclosed_quote', params: { max: MAX_RECORD_CHARS } });
+		records.push(null);
+	};
+
+	for await (const chunk of input as AsyncIterable<string | Buffer>) {
+		const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+		let from = 0;
+		for (let i = 0; i < text.length; i++) {
+			const c = text.charCodeAt(i);
+			if (skippingBrokenLine) {
+				if (c === LF) {
+					skippingBrokenLine = false;
+					from = i + 1;
+				}
+				continue;
+			}
+			if (c === QUOTE) inQuotes = !inQuotes;
+			else if (c === LF && !inQuotes) {
+				pending += record + text.slice(from, i + 1);
+				record = '';
+				from = i + 1;
+				if (pending.length >= SLICE_CHARS) await flush();
+			} else if (inQuotes && record.length + (i - from) > MAX_RECORD_CHARS) {
+				// Everything before this record is whole: read it first, so rows keep their numbers.
+				await flush();
+				broken();
+				// Its text up to the first line break is dropped; scanning resumes on the next line.
+				const whole = record + text.slice(from, i + 1);
+				const lf = whole.indexOf('\n');
+				record = '';
+				inQuotes = false;
+				if (lf === -1) {
+					skippingBrokenLine = true;
+				} else {
+					// Re-scan what followed that line break (a few kilobytes at most).
+					const again = scanTail(whole.slice(lf + 1));
+					record = again.record;
+					inQuotes = again.inQuotes;
+					pending += again.complete;
+				}
+				from = i + 1;
+			}
+		}
+		if (!skippingBrokenLine) record += text.slice(from);
+	}
+	if (inQuotes && record) {
+		await flush();
+		broken();
+	} else {
+		pending += record;
+	}
+	await flush();
 	return { header: header ?? [], records, parseErrors };
+}
+
+/** The quote state after `text`: its whole records, and the unfinished one. */
+function scanTail(text: string): { complete: string; record: string; inQuotes: boolean } {
+	let inQuotes = false;
+	let end = 0;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c === QUOTE) inQuotes = !inQuotes;
+		else if (c === LF && !inQuotes) end = i + 1;
+	}
+	return { complete: text.slice(0, end), record: text.slice(end), inQuotes };
 }
 
 interface StoredPoint {
@@ -77,8 +172,9 @@ const addressKey = (a: { street: string; number: string; postcode: string; city:
 const estateKey = (name: string, city: string) => `${name}\u0000${city}`.toLowerCase();
 
 async function loadStored(db: Kysely<DB>) {
-	const [points, meters, buildings, estates] = await Promise.all([
-		db
+	// In pages: a 100 k-point database is read without holding up other requests (see readInPages).
+	const points = await readInPages((after, limit) => {
+		let q = db
 			.selectFrom('meter_points as mp')
 			.innerJoin('buildings as b', 'b.id', 'mp.building_id')
 			.innerJoin('estates as e', 'e.id', 'b.estate_id')
@@ -88,11 +184,22 @@ async function loadStored(db: Kysely<DB>) {
 				'b.street', 'b.number', 'b.postcode', 'b.city', 'e.name as estate',
 				'm.id as meter_id', 'm.serial', 'm.manufacturer', 'm.model'
 			])
-			.execute(),
-		db.selectFrom('meters').select(['serial', 'meter_point_id']).execute(),
-		db.selectFrom('buildings as b').innerJoin('estates as e', 'e.id', 'b.estate_id').select(['b.id', 'b.street', 'b.number', 'b.postcode', 'b.city', 'b.estate_id', 'e.name as estate']).execute(),
-		db.selectFrom('estates').select(['id', 'name', 'city']).execute()
-	]);
+			.orderBy('mp.id')
+			.limit(limit);
+		if (after !== null) q = q.where('mp.id', '>', after);
+		return q.execute();
+	});
+	const meters = await readInPages((after, limit) => {
+		let q = db.selectFrom('meters').select(['id', 'serial', 'meter_point_id']).orderBy('id').limit(limit);
+		if (after !== null) q = q.where('id', '>', after);
+		return q.execute();
+	});
+	const buildings = await readInPages((after, limit) => {
+		let q = db.selectFrom('buildings as b').innerJoin('estates as e', 'e.id', 'b.estate_id').select(['b.id', 'b.street', 'b.number', 'b.postcode', 'b.city', 'b.estate_id', 'e.name as estate']).orderBy('b.id').limit(limit);
+		if (after !== null) q = q.where('b.id', '>', after);
+		return q.execute();
+	});
+	const estates = await db.selectFrom('estates').select(['id', 'name', 'city']).execute();
 	const byPpe = new Map<string, StoredPoint>();
 	for (const p of points) {
 		byPpe.set(p.ppe, {
@@ -127,14 +234,16 @@ export async function importMeterPoints(
 	opts: { dryRun: boolean; fileName: string; actor: Actor; locale: Locale }
 ): Promise<ImportReport> {
 	const started = performance.now();
-	const checked = checkRecords(csv.header, csv.records);
+	const checked = await checkRecords(csv.header, csv.records);
 	const errors: RowError[] = [...csv.parseErrors, ...checked.errors];
 	const stored = await loadStored(db);
 
 	const added: MeterPointRow[] = [];
 	const updated: Array<{ row: MeterPointRow; point: StoredPoint; fields: Column[] }> = [];
 	let unchanged = 0;
+	const step = everyFew(STEP_ROWS);
 	for (const r of checked.rows) {
+		await step();
 		const owner = stored.serialOwner.get(r.meter_serial);
 		if (owner !== undefined && owner !== r.ppe) {
 			errors.push({ row: r.row, column: 'meter_serial', code: owner ? 'plan_import_err_serial_taken' : 'plan_import_err_serial_stock', params: { ppe: owner ?? '' }, value: r.meter_serial });
@@ -160,6 +269,7 @@ export async function importMeterPoints(
 	const newEstates = new Map<string, { name: string; city: string }>();
 	const newBuildings = new Map<string, MeterPointRow>();
 	for (const r of [...added, ...updated.map((u) => u.row)]) {
+		await step();
 		if (!stored.buildings.has(addressKey(r)) && !newBuildings.has(addressKey(r))) newBuildings.set(addressKey(r), r);
 		if (!stored.estates.has(estateKey(r.estate, r.city)) && !newEstates.has(estateKey(r.estate, r.city))) newEstates.set(estateKey(r.estate, r.city), { name: r.estate, city: r.city });
 	}

@@ -47,3 +47,31 @@ export function jobsAwaitingBlobs(db: Kysely<DB>) {
 		.groupBy('jobs.id')
 		.execute();
 }
+
+/**
+ * Of these hashes, the ones the server holds that belong to the crew's own jobs (photos, seal and
+ * visit photos, signatures, protocols). Anything else reads as missing — a fitter learns nothing
+ * about other crews' evidence, and at worst uploads bytes the server keeps once anyway.
+ */
+export async function storedForCrew(db: Kysely<DB>, crewId: string | null, hashes: string[]): Promise<Set<string>> {
+	if (crewId === null || hashes.length === 0) return new Set();
+	const crewJobs = db.selectFrom('jobs').select('jobs.id').where('jobs.crew_id', '=', crewId);
+	const rows = await db
+		.selectFrom('blobs')
+		.select('blobs.sha256')
+		.where('blobs.sha256', 'in', hashes)
+		.where((eb) =>
+			eb.or([
+				eb.exists(eb.selectFrom('job_photos').select('job_photos.id').whereRef('job_photos.sha256', '=', 'blobs.sha256').where('job_photos.job_id', 'in', crewJobs)),
+				eb.exists(
+					eb.selectFrom('exchanges').select('exchanges.job_id').where('exchanges.job_id', 'in', crewJobs).where((x) =>
+						x.or([x('exchanges.signature_sha256', '=', x.ref('blobs.sha256')), x('exchanges.protocol_sha256', '=', x.ref('blobs.sha256')), x('exchanges.mismatch_photo_sha256', '=', x.ref('blobs.sha256'))])
+					)
+				),
+				eb.exists(eb.selectFrom('seals').select('seals.id').whereRef('seals.photo_sha256', '=', 'blobs.sha256').where('seals.job_id', 'in', crewJobs)),
+				eb.exists(eb.selectFrom('no_access_visits').select('no_access_visits.id').whereRef('no_access_visits.photo_sha256', '=', 'blobs.sha256').where('no_access_visits.job_id', 'in', crewJobs))
+			])
+		)
+		.execute();
+	return new Set(rows.map((r) => r.sha256));
+}

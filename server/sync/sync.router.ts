@@ -4,6 +4,7 @@ import { crewOfUser } from '../jobs/jobs.repository';
 import { fitterProcedure, router } from '../trpc/init';
 import type { Context } from '../trpc/context';
 import { pull, push, type SyncActor } from './sync.service';
+import { storedForCrew } from './blobs';
 
 async function actor(ctx: Context & { auth: NonNullable<Context['auth']> }): Promise<SyncActor> {
 	return { userId: ctx.auth.user.id, crewId: await crewOfUser(ctx.services.db, ctx.auth.user.id), locale: ctx.locale };
@@ -24,8 +25,7 @@ export const syncRouter = router({
 		.input(z.strictObject({ hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(500) }))
 		.query(async ({ ctx, input }) => {
 			if (input.hashes.length === 0) return { missing: [] };
-			const have = await ctx.services.db.selectFrom('blobs').select('sha256').where('sha256', 'in', input.hashes).execute();
-			const set = new Set(have.map((h) => h.sha256));
-			return { missing: input.hashes.filter((h) => !set.has(h)) };
+			const have = await storedForCrew(ctx.services.db, await crewOfUser(ctx.services.db, ctx.auth.user.id), input.hashes);
+			return { missing: input.hashes.filter((h) => !have.has(h)) };
 		})
 });

@@ -6,6 +6,7 @@ import { AppError } from '../errors';
 import { translate, type Locale } from '../i18n';
 import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
 import { nowIso } from '../util/ids';
+import { nextTurn } from '../util/turns';
 import { changesSince, currentSeq, recordChanges, type Change } from './change-log';
 import { exchangeDto, jobDtos, noteDto, outageDto, photoDto, profileDto, readingDto, sealDto, stockDto, visitDto } from './entities';
 import { applyMutation, isDuplicateKey, RuleError } from './mutators';
@@ -152,6 +153,7 @@ async function snapshot(db: Kysely<DB>, actor: SyncActor): Promise<SyncChange[]>
 		for (const j of jobs) out.push({ entity: 'job', op: 'put', id: j.id, data: toJobDto(j) });
 		const ids = jobs.map((j) => j.id);
 		for (let i = 0; i < ids.length; i += 500) {
+			if (i > 0) await nextTurn();
 			const chunk = ids.slice(i, i + 500);
 			const [notes, readings, photos, exchanges, outages, seals, visits] = await Promise.all([
 				db.selectFrom('job_notes').selectAll().where('job_id', 'in', chunk).orderBy('created_at').execute(),
@@ -192,11 +194,18 @@ async function snapshot(db: Kysely<DB>, actor: SyncActor): Promise<SyncChange[]>
 export async function pull(db: Kysely<DB>, actor: SyncActor, clientId: string, cursor: number | null): Promise<PullResult> {
 	const client = await clientRow(db, clientId, actor.userId, false);
 	if (cursor === null) {
-		const tx = isPostgres(db) ? db.transaction().setIsolationLevel('repeatable read') : db.transaction();
-		return tx.execute(async (trx) => {
-			const seq = await currentSeq(trx);
-			return { cursor: seq, lastMutationId: client.last_mutation_id, reset: true, changes: await snapshot(trx, actor), more: false, rejections: [] };
-		});
+		if (isPostgres(db)) {
+			return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+				const seq = await currentSeq(trx);
+				return { cursor: seq, lastMutationId: client.last_mutation_id, reset: true, changes: await snapshot(trx, actor), more: false, rejections: [] };
+			});
+		}
+		// SQLite has one connection for every request: a snapshot in one transaction would hold it for
+		// the whole read. Read in steps instead, the cursor first: a change committed meanwhile is in
+		// the snapshot and again after the cursor, and applying a whole entity's put or delete twice,
+		// in order, ends in the same state.
+		const seq = await currentSeq(db);
+		return { cursor: seq, lastMutationId: client.last_mutation_id, reset: true, changes: await snapshot(db, actor), more: false, rejections: [] };
 	}
 	const upTo = await currentSeq(db);
 	const rows = (await changesSince(db, cursor, { crewId: actor.crewId, userId: actor.userId }, PULL_PAGE)).filter((r) => Number(r.seq) <= upTo);

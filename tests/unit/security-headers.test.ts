@@ -20,4 +20,14 @@ describe('cross-site write check', () => {
 		expect(isCrossSiteWrite(post(null), url)).toBe(false);
 		expect(isCrossSiteWrite(new Request(url, { method: 'GET', headers: { origin: 'https://evil.example' } }), url)).toBe(false);
 	});
+
+	it('guards every path, not only the API: uploads, PDFs and form actions alike', () => {
+		for (const path of ['/plan/api/import?mode=commit', '/zgloszenie', '/lang/en', '/api/blobs/abc']) {
+			const url = new URL(`http://localhost:3000${path}`);
+			for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+				const req = new Request(url, { method, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
+				expect(isCrossSiteWrite(req, url), `${method} ${path}`).toBe(true);
+			}
+		}
+	});
 });

@@ -6,6 +6,8 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { openDatabase } from '../../../server/db/database';
@@ -56,8 +58,43 @@ async function rawInsert(csv: string): Promise<number> {
 	}
 }
 
+/** Parse + dry-run check of a file streamed in 64 KiB pieces (as an upload arrives), with the event loop's worst stall meanwhile. */
+async function timedCheck(csv: string): Promise<{ ms: number; maxDelayMs: number; errors: number }> {
+	const { database, cleanup } = await freshDb();
+	const delay = monitorEventLoopDelay({ resolution: 10 });
+	try {
+		const pieces = Readable.from((function* () { for (let i = 0; i < csv.length; i += 65_536) yield csv.slice(i, i + 65_536); })());
+		delay.enable();
+		const started = performance.now();
+		const report = await importMeterPoints(database.db, await parseCsv(pieces), { dryRun: true, fileName: 'bench.csv', actor, locale: 'pl' });
+		const ms = performance.now() - started;
+		delay.disable();
+		return { ms, maxDelayMs: delay.max / 1e6, errors: report.errorCount };
+	} finally {
+		await cleanup();
+	}
+}
+
+/** 100 k rows, clean and with one unmatched quote in row 2: the check stays linear and never holds the event loop. */
+async function strayQuote(): Promise<BenchRow[]> {
+	const clean = meterPointsCsv(100_000);
+	const lines = clean.split('\n');
+	const cells = lines[1]!.split(';');
+	cells[8] = `Osiedle "Róża ${cells[8]}`;
+	lines[1] = cells.join(';');
+	const stray = lines.join('\n');
+	const a = await timedCheck(clean);
+	const b = await timedCheck(stray);
+	if (a.errors !== 0 || b.errors !== 1) throw new Error(`unexpected errors: clean ${a.errors}, stray ${b.errors}`);
+	return [
+		{ bench: 'import', case: '100k rows, one stray quote: check time', value: b.ms / 1000, unit: 's', baseline: { label: 'clean file', value: a.ms / 1000 }, goal: '≤ 1.5× clean' },
+		{ bench: 'import', case: '100k rows, clean: longest event-loop stall', value: a.maxDelayMs, unit: 'ms', goal: '< 100 ms' },
+		{ bench: 'import', case: '100k rows, one stray quote: longest event-loop stall', value: b.maxDelayMs, unit: 'ms', goal: '< 100 ms' }
+	];
+}
+
 export async function run(): Promise<BenchRow[]> {
-	const out: BenchRow[] = [];
+	const out: BenchRow[] = await strayQuote();
 	for (const n of [10_000, 100_000]) {
 		const csv = meterPointsCsv(n);
 		const { database, cleanup } = await freshDb();
