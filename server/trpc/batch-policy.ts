@@ -7,10 +7,12 @@ import { AppError } from '../errors';
 export const MAX_BATCH_CALLS = 10;
 
 /**
- * Calls that check a secret are never batched: a batch would let one request carry many guesses
- * (the limits count every attempt anyway; this keeps each attempt one request).
+ * Calls that are never batched: those that check a secret (a batch would let one request carry
+ * many guesses; the limits count every attempt anyway, this keeps each attempt one request), and a
+ * tablet's sync, whose first pull reads a crew's whole fortnight (ten in one request would be ten
+ * times the work behind one connection).
  */
-export const UNBATCHABLE = new Set(['auth.signIn', 'auth.totpVerify', 'auth.totpEnrolConfirm']);
+export const UNBATCHABLE = new Set(['auth.signIn', 'auth.totpVerify', 'auth.totpEnrolConfirm', 'sync.pull', 'sync.push']);
 
 /**
  * Why a tRPC request must be refused before any procedure runs, or null. `path` is the part of the

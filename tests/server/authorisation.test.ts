@@ -43,6 +43,7 @@ const EXPECTED: Record<string, Access> = {
 	'admin.users.list': 'admin',
 	'admin.users.setDisabled': 'admin',
 	'admin.users.resetTotp': 'admin',
+	'admin.users.unlock': 'admin',
 	'admin.sessions.list': 'admin',
 	'admin.sessions.revoke': 'admin',
 	'sync.push': 'fitter',

@@ -95,6 +95,35 @@ describeEachDb('meter point import', (kind) => {
 		expect(await snapshot(tdb)).toEqual(before);
 	});
 
+	it('reports a stray quote as an error of its row at once, reads every row after it, and stores nothing', async () => {
+		const before = await snapshot(tdb);
+		const rows = SAMPLE.trim().split('\n').slice(1);
+		const broken = withField(rows[0]!, 'osiedle', 'Osiedle "Róża');
+		// Enough rows after it that an unclosed quote would swallow far more than any record can hold.
+		const text = [HEADER, broken, ...rows.slice(1)].join('\n') + '\n';
+		const report = await run(tdb, text);
+		expect(report.committed).toBe(false);
+		expect(report.rows).toBe(rows.length);
+		expect(report.errors).toHaveLength(1);
+		expect(report.errors[0]).toMatchObject({ row: 2, code: 'plan_import_err_unclosed_quote' });
+		expect(report.errors[0]!.message).toContain('Cudzysłów');
+		// The rest was read as ordinary rows: all of them would have been added.
+		expect(report.added).toBe(rows.length - 1);
+		expect(await snapshot(tdb)).toEqual(before);
+	});
+
+	it('reads a quoted field with line breaks that closes, and reports a quote left open at the end of the file', async () => {
+		const rows = SAMPLE.trim().split('\n').slice(1);
+		const multiLine = withField(rows[0]!, 'osiedle', '"Osiedle\nSłoneczne ""Wzgórze"""');
+		const parsed = await parseCsv([HEADER, multiLine, rows[1]].join('\n'));
+		expect(parsed.records).toHaveLength(2);
+		expect(parsed.records[0]![HEADER.split(';').indexOf('osiedle')]).toBe('Osiedle\nSłoneczne "Wzgórze"');
+		const openAtEnd = await parseCsv([HEADER, rows[0], withField(rows[1]!, 'osiedle', '"Osiedle')].join('\n'));
+		expect(openAtEnd.records).toHaveLength(2);
+		expect(openAtEnd.records[1]).toBeNull();
+		expect(openAtEnd.parseErrors).toMatchObject([{ row: 3, code: 'plan_import_err_unclosed_quote' }]);
+	});
+
 	it('refuses a file without the required columns', async () => {
 		const report = await run(tdb, 'ppe;ulica\n590543997000000016;ul. X\n');
 		expect(report.errors).toHaveLength(1);

@@ -198,6 +198,8 @@ describeEachDb('sync', (kind) => {
 		expect(await storeBlob(tdb.db, sha, 'image/jpeg', bytes)).toBe('exists');
 		expect((await jobsAwaitingBlobs(tdb.db)).map((j) => j.id)).not.toContain(job);
 		expect((await api.sync.missingBlobs({ hashes: [sha] })).missing).toEqual([]);
+		// Another crew's fitter learns nothing about this crew's evidence: to them it reads as missing.
+		expect((await (await fitterB.api()).sync.missingBlobs({ hashes: [sha] })).missing).toEqual([sha]);
 		const page = await api.sync.pull({ clientId, cursor });
 		const photo = page.changes.filter((c) => c.entity === 'photo').at(-1);
 		expect(photo?.data?.uploaded).toBe(true);
