@@ -48,9 +48,9 @@ describeEachDb('a worker who may not work reads as not valid everywhere at once'
 	const qrPage = async (app: AppProcess) => (await fetch(`${app.url}/v/${token}`)).text();
 	const scheduledHere = async (app: AppProcess) => {
 		const body = new URLSearchParams({ badge: world.workers.valid.badge_number, street: 'ul. Źródlana', number: '7', stairwell: 'I' });
-		const res = await fetch(`${app.url}/verify/adres`, { method: 'POST', body, headers: { origin: app.url, 'content-type': 'application/x-www-form-urlencoded' } });
+		const res = await fetch(`${app.url}/verify/adres`, { method: 'POST', body, headers: { origin: app.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' } });
 		const html = await res.text();
-		return html.includes('Tak — ta osoba ma dziś wizytę') ? 'yes' : html.includes('Ten identyfikator nie jest ważny') ? 'badge not valid' : `other (${res.status})`;
+		return html.includes('Tak — ta osoba ma dziś wizytę') ? 'yes' : html.includes('Ten identyfikator nie jest ważny') ? 'badge not valid' : `other (${res.status}): ${html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 3000)}`;
 	};
 	const hasLiveCode = (html: string) => html.includes('id="live-heading"');
 
