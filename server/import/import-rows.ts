@@ -9,7 +9,7 @@ import type { MeterLocation } from '../db/schema';
 import { everyFew } from '../util/turns';
 
 /** Rows checked or compared between two turns of the event loop (a few milliseconds of work). */
-export const STEP_ROWS = 2000;
+export const STEP_ROWS = 1000;
 
 /** Canonical column → the header names accepted for it (Polish first; case and spaces ignored). */
 export const COLUMNS = {

@@ -50,7 +50,7 @@ export interface ParsedCsv {
  */
 export const MAX_RECORD_CHARS = 16 * 1024;
 /** Complete records are handed to papaparse in slices of about this size, with a pause between. */
-const SLICE_CHARS = 256 * 1024;
+const SLICE_CHARS = 128 * 1024;
 
 const QUOTE = 34;
 const LF = 10;
