@@ -55,6 +55,10 @@ export interface LocalReading {
 	at: string;
 	confirmedUnusual?: boolean;
 	correctsReadingId?: string | null;
+	/** 'optical': read through the meter's optical port (absent on readings from before it existed). */
+	source?: 'manual' | 'optical';
+	/** A value typed over an optical one: why. */
+	correctionReason?: string | null;
 }
 
 export interface LocalPhoto {
