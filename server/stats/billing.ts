@@ -44,7 +44,7 @@ export async function billingDay(db: Kysely<DB>, date: string): Promise<BillingR
 		.execute();
 	if (jobs.length === 0) return [];
 	const ids = jobs.map((j) => j.id);
-	const readings: Array<{ job_id: string; meter_role: 'old' | 'new'; register: string; value: string | null; unreadable_reason: string | null; created_at: string; id: string; source: 'manual' | 'optical' }> = [];
+	const readings: Array<{ job_id: string; meter_role: 'old' | 'new'; register: string; value: string | null; unreadable_reason: string | null; created_at: string; id: string; source?: 'manual' | 'optical' }> = [];
 	const outages: Array<{ job_id: string; off_at: string; on_at: string | null }> = [];
 	const expectedSerial = new Map<string, string>();
 	for (let i = 0; i < ids.length; i += 500) {
@@ -65,7 +65,7 @@ export async function billingDay(db: Kysely<DB>, date: string): Promise<BillingR
 		const sources: Record<string, 'manual' | 'optical'> = {};
 		for (const r of mine) {
 			(r.meter_role === 'old' ? oldReadings : newReadings)[r.register] = r.value;
-			sources[`${r.meter_role} ${r.register}`] = r.source;
+			sources[`${r.meter_role} ${r.register}`] = r.source ?? 'manual';
 		}
 		for (const r of mine) if (r.value === null && r.unreadable_reason && (r.meter_role === 'old' ? oldReadings : newReadings)[r.register] === null) unreadable.push({ meter: r.meter_role, register: r.register, reason: r.unreadable_reason });
 		const outage = outages.filter((o) => o.job_id === j.id);

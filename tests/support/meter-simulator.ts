@@ -206,12 +206,22 @@ export class SimulatedPort implements OpticalLink {
 		if (this.unplugged) return Promise.reject(new OpticalError('LOST'));
 		const ready = this.#take();
 		if (ready !== undefined) return ready;
+		// One reader at a time: an earlier one still waiting (a cancelled stream's) gets nothing.
+		const earlier = this.#waiter;
+		if (earlier) {
+			clearTimeout(earlier.timer);
+			earlier.resolve(null);
+		}
 		return new Promise((resolve, reject) => {
-			const timer = setTimeout(() => {
-				this.#waiter = null;
-				resolve(null);
-			}, timeoutMs);
-			this.#waiter = { resolve, reject, timer };
+			const waiter: Waiter = {
+				resolve,
+				reject,
+				timer: setTimeout(() => {
+					if (this.#waiter === waiter) this.#waiter = null;
+					resolve(null);
+				}, timeoutMs)
+			};
+			this.#waiter = waiter;
 		});
 	}
 

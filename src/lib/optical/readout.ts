@@ -16,10 +16,12 @@ import {
 	parseDataLines,
 	parseIdentification,
 	meterValues,
+	pickSerial,
 	SIGN_ON,
 	STX,
 	text,
 	TIMES,
+	toBase64,
 	wireMs,
 	type DataSet,
 	type Identification,
@@ -39,6 +41,8 @@ export interface OpticalLink {
 	close(): Promise<void>;
 }
 
+type Times = Record<keyof typeof TIMES, number>;
+
 export type ReadPhase = 'connecting' | 'identifying' | 'reading' | 'done';
 
 export interface ReadOptions {
@@ -49,7 +53,7 @@ export interface ReadOptions {
 	/** Whole readouts tried before giving up (the standard's data readout has no repeat request). */
 	attempts?: number;
 	/** Shorter times for tests; the standard's otherwise. */
-	times?: Partial<typeof TIMES>;
+	times?: Partial<Times>;
 	progress?: (phase: ReadPhase, bytes: number) => void;
 	/** Waits (the standard's reaction and idle times); replaceable in tests. */
 	sleep?: (ms: number) => Promise<void>;
@@ -96,7 +100,7 @@ export async function readMeter(link: OpticalLink, options: ReadOptions = {}): P
 	}
 }
 
-type SessionOptions = ReadOptions & { times: typeof TIMES; sleep: (ms: number) => Promise<void>; fallBack: boolean };
+type SessionOptions = ReadOptions & { times: Times; sleep: (ms: number) => Promise<void>; fallBack: boolean };
 
 async function session(link: OpticalLink, o: SessionOptions): Promise<Omit<Readout, 'attempts' | 'fellBack'>> {
 	const rx = new Receiver(link, o.parity ?? 'link');
@@ -215,4 +219,33 @@ class Receiver {
 			onBytes?.(this.#buf.length);
 		}
 	}
+}
+
+/** What the tablet keeps of a readout until its readings are saved (in the exchange draft). */
+export interface OpticalCapture {
+	/** The raw telegram, base64 (identification line and STX … ETX BCC, as received). */
+	telegram: string;
+	manufacturer: string;
+	identification: string;
+	baud: number;
+	/** The serial to record (the expected one when the meter's matches it), null when it gave none. */
+	serial: string | null;
+	serialMatches: boolean;
+	/** Energy registers of the current period, kWh. */
+	registers: Record<string, string>;
+	at: string;
+}
+
+export function toCapture(r: Readout, expectedSerial: string | null, at = new Date()): OpticalCapture {
+	const { serial, matches } = pickSerial(r.values.serials, expectedSerial);
+	return {
+		telegram: toBase64(r.raw),
+		manufacturer: r.identification.manufacturer,
+		identification: r.identification.identification,
+		baud: r.baud,
+		serial,
+		serialMatches: matches,
+		registers: r.values.registers,
+		at: at.toISOString()
+	};
 }
