@@ -43,10 +43,10 @@ export function ascii(text: string): Uint8Array {
 	return out;
 }
 
+/** Bytes as text, one character per byte (windows-1252 equals ASCII on the 7-bit bytes of a readout). */
+const latin1 = new TextDecoder('latin1');
 export function text(bytes: Uint8Array): string {
-	let s = '';
-	for (const b of bytes) s += String.fromCharCode(b);
-	return s;
+	return latin1.decode(bytes);
 }
 
 /** The acknowledgement/option select message: normal protocol (V=0), baud Z, data readout (Y=0). */
@@ -136,24 +136,31 @@ export interface DataSet {
 	more: string[];
 }
 
-/** The data lines of a readout, up to the end line `!`. */
+/** The data lines of a readout, up to the end line `!`. A scan, not a regex: 200 lines stay cheap. */
 export function parseDataLines(block: string): DataSet[] {
 	const out: DataSet[] = [];
-	for (const line of block.split(/\r\n|\n/)) {
+	for (const line of block.split('\r\n')) {
 		if (line === '!' || line === '') continue;
-		const sets = [...line.matchAll(/([^()]*)\(([^()]*)\)/g)];
-		if (sets.length === 0) throw new OpticalError('FORMAT', line.slice(0, 40));
 		let current: DataSet | null = null;
-		for (const s of sets) {
-			const address = s[1]!.trim();
-			const [value = '', unit] = s[2]!.split('*');
+		let at = 0;
+		while (at < line.length) {
+			const open = line.indexOf('(', at);
+			const close = open < 0 ? -1 : line.indexOf(')', open + 1);
+			const address = open < 0 ? '' : line.slice(at, open).trim();
+			if (close < 0 || address.includes(')') || line.slice(open + 1, close).includes('(')) throw new OpticalError('FORMAT', line.slice(0, 40));
+			const inside = line.slice(open + 1, close);
+			at = close + 1;
 			if (address === '' && current) {
-				current.more.push(s[2]!);
+				current.more.push(inside);
 				continue;
 			}
-			current = { address, value: value.trim(), unit: unit?.trim() || null, more: [] };
+			const star = inside.indexOf('*');
+			const value = star < 0 ? inside : inside.slice(0, star);
+			const unit = star < 0 ? '' : inside.slice(star + 1).trim();
+			current = { address, value: value.trim(), unit: unit || null, more: [] };
 			out.push(current);
 		}
+		if (!current) throw new OpticalError('FORMAT', line.slice(0, 40));
 	}
 	return out;
 }
@@ -165,7 +172,7 @@ export function checkDataMessage(bytes: Uint8Array): string {
 	if (etx < 0 || etx + 1 >= bytes.length) throw new OpticalError('TRUNCATED');
 	if (bcc(bytes.subarray(1, etx + 1)) !== bytes[etx + 1]) throw new OpticalError('BCC');
 	const body = text(bytes.subarray(1, etx));
-	if (!/(^|\r\n)!\r\n$/.test(body)) throw new OpticalError('TRUNCATED', 'no end line');
+	if (body !== '!\r\n' && !body.endsWith('\r\n!\r\n')) throw new OpticalError('TRUNCATED', 'no end line');
 	return body;
 }
 

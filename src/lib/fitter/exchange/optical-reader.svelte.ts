@@ -23,7 +23,7 @@ export class OpticalRead {
 	phase = $state<ReadPhase | 'idle'>('idle');
 	bytes = $state(0);
 	error = $state<string | null>(null);
-	last = $state<OpticalCapture | null>(null);
+	last = $state.raw<OpticalCapture | null>(null);
 	busy = $derived(this.phase !== 'idle' && this.phase !== 'done');
 
 	async read(expectedSerial: string | null, pickAgain = false): Promise<OpticalCapture | null> {
@@ -44,9 +44,11 @@ export class OpticalRead {
 					this.bytes = bytes;
 				}
 			});
-			this.last = toCapture(readout, expectedSerial);
+			// Returned as a plain object: it goes into IndexedDB, which cannot store a state proxy.
+			const capture = toCapture(readout, expectedSerial);
+			this.last = capture;
 			this.phase = 'done';
-			return this.last;
+			return capture;
 		} catch (err) {
 			this.error = err instanceof OpticalError ? ERRORS[err.code]() : m.fitter_optical_error_lost();
 			return null;
