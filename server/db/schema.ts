@@ -270,6 +270,12 @@ export interface ReadingsTable {
 	created_at: string;
 	confirmed_unusual?: number;
 	corrects_reading_id?: string | null;
+	/** 'manual' (typed from the display) or 'optical' (read through the optical port). */
+	source?: 'manual' | 'optical';
+	/** Optical readings: the raw IEC 62056-21 telegram, base64. */
+	telegram?: string | null;
+	/** A value typed over an optical one: the fitter's reason. */
+	correction_reason?: string | null;
 }
 
 export interface JobPhotosTable {

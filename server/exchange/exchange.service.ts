@@ -1,5 +1,7 @@
 import type { MutationName } from '../../src/lib/domain/mutations';
+import { fromBase64, OpticalError, parseTelegram } from '../../src/lib/optical/iec62056';
 import {
+	compareKwh,
 	findInStock,
 	isExpectedMeter,
 	isIrregular,
@@ -54,6 +56,18 @@ function lastReadings(raw: string | null | undefined): Record<string, string> {
 	}
 }
 
+/** An optical reading's value must be the one its telegram (with a good checksum) gives for the register. */
+function checkTelegram(telegram: string, register: string, value: string): void {
+	let registers: Record<string, string>;
+	try {
+		registers = parseTelegram(fromBase64(telegram)).values.registers;
+	} catch (err) {
+		throw new RuleError('READING_TELEGRAM', err instanceof OpticalError ? err.code : 'FORMAT');
+	}
+	const given = registers[register];
+	if (given === undefined || compareKwh(given, value) !== 0) throw new RuleError('READING_TELEGRAM', 'value');
+}
+
 export const exchangeMutators = {
 	'reading.record': async (ctx, args) => {
 		const job = await crewJob(ctx, args.jobId);
@@ -62,8 +76,10 @@ export const exchangeMutators = {
 		if (!isTariffGroup(point.tariff_group) || !registersFor(point.tariff_group, point.prosumer === 1).includes(args.register)) {
 			throw new RuleError('READING_REGISTER');
 		}
-		// A final reading is billing data: the display's photo is its evidence.
-		if (args.meterRole === 'old' && !args.photoSha256) throw new RuleError('PHOTO_REQUIRED');
+		// A final reading is billing data: the display's photo is its evidence, or for a value read
+		// through the optical port the meter's own telegram, checked here as the tablet checked it.
+		if (args.source === 'optical') checkTelegram(args.telegram!, args.register, args.value!);
+		else if (args.meterRole === 'old' && !args.photoSha256) throw new RuleError('PHOTO_REQUIRED');
 		// Indexed look-ups (job, meter, register): a long day of corrections stays cheap.
 		const same = ctx.trx
 			.selectFrom('readings')
@@ -72,7 +88,12 @@ export const exchangeMutators = {
 			.where('meter_role', '=', args.meterRole)
 			.where('register', '=', args.register);
 		if (args.correctsReadingId === null && (await same.limit(1).executeTakeFirst())) throw new RuleError('READING_EXISTS');
-		if (args.correctsReadingId !== null && !(await same.where('id', '=', args.correctsReadingId).executeTakeFirst())) throw new RuleError('READING_CORRECTS_UNKNOWN');
+		if (args.correctsReadingId !== null) {
+			const corrected = await same.select('source').where('id', '=', args.correctsReadingId).executeTakeFirst();
+			if (!corrected) throw new RuleError('READING_CORRECTS_UNKNOWN');
+			// Typing over what the meter itself said needs a reason on record.
+			if (corrected.source === 'optical' && args.source !== 'optical' && args.correctionReason === null) throw new RuleError('CORRECTION_REASON');
+		}
 		if (args.value !== null && !args.confirmedUnusual) {
 			const concern = readingConcern({
 				value: args.value, meterRole: args.meterRole, lastKnown: lastReadings(point.last_readings)[args.register] ?? null,
@@ -84,7 +105,8 @@ export const exchangeMutators = {
 			id: args.readingId, job_id: args.jobId, meter_role: args.meterRole, register: args.register, value: args.value,
 			unreadable_reason: args.unreadableReason, photo_sha256: args.photoSha256, at: ctx.at, user_id: ctx.userId,
 			client_id: ctx.clientId, mutation_id: ctx.mutationId, created_at: nowIso(),
-			confirmed_unusual: args.confirmedUnusual ? 1 : 0, corrects_reading_id: args.correctsReadingId
+			confirmed_unusual: args.confirmedUnusual ? 1 : 0, corrects_reading_id: args.correctsReadingId,
+			source: args.source, telegram: args.telegram, correction_reason: args.correctionReason
 		};
 		await ctx.trx.insertInto('readings').values(reading).execute();
 		return [{ entity: 'reading', id: reading.id, op: 'put', crewId: job.crew_id, data: readingDto(reading) }];

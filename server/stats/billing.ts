@@ -15,6 +15,8 @@ export interface BillingRecord {
 	oldReadings: Record<string, string | null>;
 	newMeterSerial: string | null;
 	newReadings: Record<string, string | null>;
+	/** Where each reading in force came from (`old 1.8.1` → `optical` | `manual`). */
+	sources?: Record<string, 'manual' | 'optical'>;
 	/** Registers that could not be read, with the fitter's reason. */
 	unreadable: Array<{ meter: 'old' | 'new'; register: string; reason: string }>;
 	startedAt: string | null;
@@ -42,12 +44,12 @@ export async function billingDay(db: Kysely<DB>, date: string): Promise<BillingR
 		.execute();
 	if (jobs.length === 0) return [];
 	const ids = jobs.map((j) => j.id);
-	const readings: Array<{ job_id: string; meter_role: 'old' | 'new'; register: string; value: string | null; unreadable_reason: string | null; created_at: string; id: string }> = [];
+	const readings: Array<{ job_id: string; meter_role: 'old' | 'new'; register: string; value: string | null; unreadable_reason: string | null; created_at: string; id: string; source?: 'manual' | 'optical' }> = [];
 	const outages: Array<{ job_id: string; off_at: string; on_at: string | null }> = [];
 	const expectedSerial = new Map<string, string>();
 	for (let i = 0; i < ids.length; i += 500) {
 		const chunk = ids.slice(i, i + 500);
-		readings.push(...(await db.selectFrom('readings').select(['job_id', 'meter_role', 'register', 'value', 'unreadable_reason', 'created_at', 'id']).where('job_id', 'in', chunk).orderBy('created_at').orderBy('id').execute()));
+		readings.push(...(await db.selectFrom('readings').select(['job_id', 'meter_role', 'register', 'value', 'unreadable_reason', 'created_at', 'id', 'source']).where('job_id', 'in', chunk).orderBy('created_at').orderBy('id').execute()));
 		outages.push(...(await db.selectFrom('outages').select(['job_id', 'off_at', 'on_at']).where('job_id', 'in', chunk).orderBy('off_at').execute()));
 		const points = jobs.slice(i, i + 500).map((j) => j.point_id);
 		for (const m of await db.selectFrom('meters').select(['meter_point_id', 'serial']).where('meter_point_id', 'in', points).where('kind', '=', 'conventional').execute()) {
@@ -60,7 +62,11 @@ export async function billingDay(db: Kysely<DB>, date: string): Promise<BillingR
 		const newReadings: Record<string, string | null> = {};
 		const unreadable: BillingRecord['unreadable'] = [];
 		// A register read twice keeps the later reading (ordered by creation above).
-		for (const r of mine) (r.meter_role === 'old' ? oldReadings : newReadings)[r.register] = r.value;
+		const sources: Record<string, 'manual' | 'optical'> = {};
+		for (const r of mine) {
+			(r.meter_role === 'old' ? oldReadings : newReadings)[r.register] = r.value;
+			sources[`${r.meter_role} ${r.register}`] = r.source ?? 'manual';
+		}
 		for (const r of mine) if (r.value === null && r.unreadable_reason && (r.meter_role === 'old' ? oldReadings : newReadings)[r.register] === null) unreadable.push({ meter: r.meter_role, register: r.register, reason: r.unreadable_reason });
 		const outage = outages.filter((o) => o.job_id === j.id);
 		return {
@@ -72,6 +78,8 @@ export async function billingDay(db: Kysely<DB>, date: string): Promise<BillingR
 			newMeterSerial: j.new_meter_serial,
 			newReadings: sortKeys(newReadings),
 			unreadable,
+			// Final readings (old) first, then initial ones (new), each by register.
+			sources: Object.fromEntries(Object.entries(sources).sort(([a], [b]) => sourceOrder(a).localeCompare(sourceOrder(b)))),
 			startedAt: j.started_at,
 			powerOffAt: outage[0]?.off_at ?? null,
 			powerOnAt: outage[outage.length - 1]?.on_at ?? null,
@@ -81,15 +89,17 @@ export async function billingDay(db: Kysely<DB>, date: string): Promise<BillingR
 	});
 }
 
+const sourceOrder = (key: string) => (key.startsWith('old') ? '0' : '1') + key;
 const sortKeys = (o: Record<string, string | null>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 /** One row per exchange; one column per register found that day (old_1.8.1 … new_2.8.3). */
 export function billingCsv(records: BillingRecord[]): string {
 	const registers = [...new Set(records.flatMap((r) => [...Object.keys(r.oldReadings), ...Object.keys(r.newReadings)]))].sort();
-	const fields = ['ppe', 'grupa_taryfowa', 'licznik_zdjety', ...registers.map((r) => `odczyt_koncowy_${r}`), 'licznik_nowy', ...registers.map((r) => `odczyt_poczatkowy_${r}`), 'rozpoczecie', 'wylaczenie_zasilania', 'wlaczenie_zasilania', 'zakonczenie', 'nieczytelne', 'monter'];
+	const fields = ['ppe', 'grupa_taryfowa', 'licznik_zdjety', ...registers.map((r) => `odczyt_koncowy_${r}`), 'licznik_nowy', ...registers.map((r) => `odczyt_poczatkowy_${r}`), 'rozpoczecie', 'wylaczenie_zasilania', 'wlaczenie_zasilania', 'zakonczenie', 'nieczytelne', 'monter', 'zrodlo_odczytow'];
 	const data = records.map((r) => [
 		r.ppe, r.tariffGroup, r.oldMeterSerial ?? '', ...registers.map((g) => r.oldReadings[g] ?? ''), r.newMeterSerial ?? '', ...registers.map((g) => r.newReadings[g] ?? ''),
-		r.startedAt ?? '', r.powerOffAt ?? '', r.powerOnAt ?? '', r.completedAt, r.unreadable.map((u) => `${u.meter} ${u.register}: ${u.reason}`).join(' | '), r.fitter ?? ''
+		r.startedAt ?? '', r.powerOffAt ?? '', r.powerOnAt ?? '', r.completedAt, r.unreadable.map((u) => `${u.meter} ${u.register}: ${u.reason}`).join(' | '), r.fitter ?? '',
+		Object.entries(r.sources ?? {}).map(([reading, source]) => `${reading}: ${source}`).join(' | ')
 	]);
 	return toCsv(fields, data, { newline: '\n' });
 }

@@ -8,7 +8,9 @@ export const noteDto = (n: Selectable<JobNotesTable>) => ({ id: n.client_note_id
 export const readingDto = (r: Selectable<ReadingsTable>) => ({
 	id: r.id, jobId: r.job_id, meterRole: r.meter_role, register: r.register, value: r.value,
 	unreadableReason: r.unreadable_reason, photoSha256: r.photo_sha256, at: r.at,
-	confirmedUnusual: r.confirmed_unusual === 1, correctsReadingId: r.corrects_reading_id ?? null
+	confirmedUnusual: r.confirmed_unusual === 1, correctsReadingId: r.corrects_reading_id ?? null,
+	// The raw telegram stays on the server (evidence for the office); tablets need only its source.
+	source: r.source ?? 'manual', correctionReason: r.correction_reason ?? null
 });
 export const photoDto = (p: Selectable<JobPhotosTable>, uploaded: boolean) => ({
 	id: p.id, jobId: p.job_id, sha256: p.sha256, kind: p.kind, contentType: p.content_type, size: p.size, at: p.at, uploaded

@@ -92,7 +92,7 @@ describeEachDb('dashboard, billing and review figures', (kind) => {
 		expect(records[0]).toMatchObject({ oldReadings: { '1.8.1': '12345.7', '1.8.2': '00042.10' }, newReadings: { '1.8.1': '0.000' }, powerOffAt: '2026-03-10T08:05:00.000Z', powerOnAt: '2026-03-10T08:17:00.000Z', completedAt: '2026-03-10T08:20:00.000Z' });
 		expect(records[1]!.unreadable).toEqual([{ meter: 'old', register: '1.8.1', reason: 'display_dead' }]);
 		const csv = billingCsv(records).trim().split('\n');
-		expect(csv[0]).toBe('ppe;grupa_taryfowa;licznik_zdjety;odczyt_koncowy_1.8.1;odczyt_koncowy_1.8.2;licznik_nowy;odczyt_poczatkowy_1.8.1;odczyt_poczatkowy_1.8.2;rozpoczecie;wylaczenie_zasilania;wlaczenie_zasilania;zakonczenie;nieczytelne;monter');
+		expect(csv[0]).toBe('ppe;grupa_taryfowa;licznik_zdjety;odczyt_koncowy_1.8.1;odczyt_koncowy_1.8.2;licznik_nowy;odczyt_poczatkowy_1.8.1;odczyt_poczatkowy_1.8.2;rozpoczecie;wylaczenie_zasilania;wlaczenie_zasilania;zakonczenie;nieczytelne;monter;zrodlo_odczytow');
 		expect(csv[1]).toContain(';12345.7;00042.10;');
 		expect(csv).toHaveLength(3);
 		expect(await billingDay(tdb.db, '2026-03-12')).toEqual([]);

@@ -16,7 +16,13 @@ const instant = z.iso.datetime({ offset: true });
 /** A meter serial or seal number as printed or scanned, stored normalised (codes.ts). */
 const serial = codeSchema('meter_serial');
 const sealNumber = codeSchema('seal');
-const codeSource = z.enum(['camera', 'manual']);
+const codeSource = z.enum(['camera', 'manual', 'optical']);
+/**
+ * A meter's raw optical readout (IEC 62056-21 identification line and STX … ETX BCC data block,
+ * as received), base64: the evidence of a reading taken through the optical port. A 200-line
+ * readout is about 8 KB.
+ */
+export const telegramBase64 = z.string().max(65_536).regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: 'telegram_format' });
 /** kWh as a decimal string (no float rounding on a billing value): up to 9 digits, 3 decimals. */
 export const kwhValue = z.string().regex(/^\d{1,9}(\.\d{1,3})?$/, { message: 'reading_value_format' });
 export const obisRegister = z.string().regex(/^[12]\.8\.[0-4]$/, { message: 'obis_register' });
@@ -42,11 +48,22 @@ export const mutationArgs = {
 		/** The fitter confirmed a value below the last known one or implausibly high. */
 		confirmedUnusual: z.boolean().default(false),
 		/** This reading corrects an earlier one of the same register (which stays on record). */
-		correctsReadingId: id.nullable().default(null)
-	}).refine((r) => r.value !== null || r.unreadableReason !== null, {
-		message: 'reading_unreadable_reason',
-		path: ['unreadableReason']
-	}),
+		correctsReadingId: id.nullable().default(null),
+		/** Typed from the display (default) or read through the meter's optical port. */
+		source: z.enum(['manual', 'optical']).default('manual'),
+		/** Optical readings: the raw telegram the value was taken from. */
+		telegram: telegramBase64.nullable().default(null),
+		/** Why a value read optically was typed over (required for that correction). */
+		correctionReason: reason.nullable().default(null)
+	})
+		.refine((r) => r.value !== null || r.unreadableReason !== null, {
+			message: 'reading_unreadable_reason',
+			path: ['unreadableReason']
+		})
+		.refine((r) => r.source !== 'optical' || (r.telegram !== null && r.value !== null), {
+			message: 'reading_telegram_required',
+			path: ['telegram']
+		}),
 	/** A photo (its bytes travel separately, addressed by sha256). */
 	'photo.attach': z.strictObject({
 		photoId: id,

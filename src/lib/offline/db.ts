@@ -1,3 +1,4 @@
+import type { OpticalCapture } from '$lib/optical/readout';
 import { Dexie, type EntityTable, type Table } from 'dexie';
 import { v7 as uuidv7 } from 'uuid';
 import type { SyncEntity } from '$lib/domain/mutations';
@@ -55,6 +56,10 @@ export interface LocalReading {
 	at: string;
 	confirmedUnusual?: boolean;
 	correctsReadingId?: string | null;
+	/** 'optical': read through the meter's optical port (absent on readings from before it existed). */
+	source?: 'manual' | 'optical';
+	/** A value typed over an optical one: why. */
+	correctionReason?: string | null;
 }
 
 export interface LocalPhoto {
@@ -153,6 +158,8 @@ export interface ExchangeDraft {
 	sealsConfirmed: boolean;
 	/** Readings typed but not saved yet ("old:1.8.1" → "12345,6"), so a reload keeps them. */
 	inputs?: Record<string, string>;
+	/** The last optical-port readout of each meter, until its readings are saved. */
+	optical?: Partial<Record<'old' | 'new', OpticalCapture>>;
 }
 
 /** IndexedDB cannot index booleans, hence 0 | 1. */

@@ -103,6 +103,8 @@ export const mutators: { [N in MutationName]: Mutator<N> } = {
 			photoSha256: args.photoSha256,
 			confirmedUnusual: args.confirmedUnusual,
 			correctsReadingId: args.correctsReadingId,
+			source: args.source,
+			correctionReason: args.correctionReason,
 			at
 		});
 	},

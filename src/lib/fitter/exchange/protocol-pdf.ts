@@ -35,7 +35,10 @@ export async function buildProtocolPdf(d: ProtocolData): Promise<Blob> {
 	]);
 	pdf.rule();
 	pdf.text(m.fitter_protocol_old_meter(), { size: 13, bold: true });
-	const reading = (r: LocalReading) => (r.value !== null ? `${r.value} kWh` : m.job_reading_unreadable({ reason: r.unreadableReason ?? '' }));
+	const reading = (r: LocalReading) =>
+		r.value !== null
+			? `${r.value} kWh${r.source === 'optical' ? ` · ${m.fitter_protocol_optical()}` : ''}`
+			: m.job_reading_unreadable({ reason: r.unreadableReason ?? '' });
 	const latest = (role: 'old' | 'new') => {
 		const byRegister = new Map<string, LocalReading>();
 		for (const r of d.readings.filter((r) => r.meterRole === role)) byRegister.set(r.register, r);
