@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveCode } from '../../src/lib/domain/live-code';
+import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
 import { renderBarcode } from '../support/barcodes';
 import { writeFakeCameraVideo } from '../support/fake-camera';
@@ -445,9 +446,26 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			const width = await office.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
 			expect(width.scroll).toBeLessThanOrEqual(width.client);
 			await officeShot('dashboard');
+			// A job of another crew left planned yesterday is what the office chases this morning.
+			const db = new Database(app.databasePath, { fileMustExist: true });
+			let late: { id: string; ppe: string };
+			try {
+				late = db.prepare(`select j.id, mp.ppe from jobs j join meter_points mp on mp.id = j.meter_point_id join crews c on c.id = j.crew_id
+					where c.name = 'Ekipa 2' and j.status = 'planned' order by j.planned_date, j.sequence limit 1`).get() as { id: string; ppe: string };
+				db.prepare('update jobs set planned_date = ? where id = ?').run(addDaysToDate(warsawDate(), -1), late.id);
+			} finally {
+				db.close();
+			}
 			await office.goto(`${app.url}/plan/overdue`);
 			await office.getByRole('heading', { name: 'Zaległe' }).waitFor();
+			await office.getByRole('link', { name: late.ppe }).waitFor();
+			expect(await office.getByRole('heading', { name: /Ekipa 2/ }).count()).toBe(1);
 			await officeShot('overdue');
+			await office.getByRole('link', { name: late.ppe }).click();
+			await office.waitForURL(`**/plan/jobs/${late.id}`);
+			await office.goto(`${app.url}/plan/timeline`);
+			await office.getByRole('heading', { name: 'Przekaż dzień ekipy innej ekipie' }).waitFor();
+			await officeShot('timeline');
 		} finally {
 			await desk.close();
 		}
