@@ -158,6 +158,21 @@ export interface JobsTable {
 	/** Given to the resident when they book; unique. */
 	booking_reference: string | null;
 	booked_at: string | null;
+	/** Set when the fitter recorded "could not complete" (the job is back in planning). */
+	exception_reason?: string | null;
+}
+
+export type ExceptionReason = 'cabinet_locked' | 'unsafe' | 'meter_missing' | 'customer_refused' | 'other';
+
+export interface JobExceptionsTable {
+	id: string;
+	job_id: string;
+	reason: ExceptionReason;
+	note: string | null;
+	photo_sha256: string | null;
+	at: string;
+	user_id: string;
+	created_at: string;
 }
 
 export interface AppointmentSlotsTable {
@@ -243,6 +258,8 @@ export interface MutationLogTable {
 	reason_message: string | null;
 	client_at: string;
 	received_at: string;
+	/** The job the mutation was about (its `jobId` argument), for the job's timeline. */
+	job_id?: string | null;
 }
 
 export interface JobNotesTable {
@@ -340,6 +357,10 @@ export interface ExchangesTable {
 	commissioning_claim?: string | null;
 	commissioning_claimed_until?: string | null;
 	completed_at?: string | null;
+	/** Who signed the protocol, or the name a resident who refused to sign gave. */
+	signer_name?: string | null;
+	signature_refused?: number;
+	refusal_reason?: string | null;
 }
 
 export interface OutagesTable {
@@ -433,6 +454,7 @@ export interface DB {
 	outages: OutagesTable;
 	seals: SealsTable;
 	no_access_visits: NoAccessVisitsTable;
+	job_exceptions: JobExceptionsTable;
 	absences: AbsencesTable;
 	import_runs: ImportRunsTable;
 	badge_lookups: BadgeLookupsTable;

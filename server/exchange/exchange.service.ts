@@ -125,9 +125,23 @@ export const exchangeMutators = {
 		};
 		await ctx.trx.insertInto('no_access_visits').values(visit).execute();
 		// Back to planning; after the third attempt as a turn-back (the office decides what next).
-		if (attempt >= NO_ACCESS_TURN_BACK_ATTEMPTS) await setFieldStatus(ctx, job, 'turned_back', { attempt });
-		else await setFieldStatus(ctx, job, 'no_access', { attempt: attempt + 1 });
+		if (attempt >= NO_ACCESS_TURN_BACK_ATTEMPTS) await setFieldStatus(ctx, job, 'turned_back', { attempt, exception_reason: null });
+		else await setFieldStatus(ctx, job, 'no_access', { attempt: attempt + 1, exception_reason: null });
 		return [{ entity: 'visit', id: visit.id, op: 'put', crewId: job.crew_id, data: visitDto(visit) }, jobTouched(job)];
+	},
+
+	'job.cannotComplete': async (ctx, args) => {
+		const job = await crewJob(ctx, args.jobId);
+		if (job.status === 'done') throw new RuleError('JOB_CLOSED');
+		// What the fitter found is evidence for the office and the customer: a photo of it.
+		if (!args.photoSha256) throw new RuleError('PHOTO_REQUIRED');
+		await ctx.trx.insertInto('job_exceptions').values({
+			id: args.exceptionId, job_id: job.id, reason: args.reason, note: args.note, photo_sha256: args.photoSha256, at: ctx.at, user_id: ctx.userId, created_at: nowIso()
+		}).execute();
+		// Back to planning like a no-access visit (the planner re-plans it), with the reason on the job;
+		// not an attempt at the resident's door, so it does not count towards a turn-back.
+		await setFieldStatus(ctx, job, 'no_access', { exception_reason: args.reason });
+		return [jobTouched(job)];
 	},
 
 	'exchange.oldMeter': async (ctx, args) => {
@@ -220,10 +234,13 @@ export const exchangeMutators = {
 	'exchange.protocol': async (ctx, args) => {
 		const job = await workingJob(ctx, args.jobId);
 		const point = await pointOf(ctx, args.jobId);
-		// An in-home exchange is signed by the resident; a stairwell one has nobody to sign.
-		if (point.location === 'in_home' && args.signatureKind !== 'resident') throw new RuleError('VALIDATION', 'in-home needs a signature');
+		// An in-home exchange is signed by the resident (or the refusal recorded); a stairwell one has nobody to sign.
+		if (point.location === 'in_home' && args.signatureKind === 'stairwell') throw new RuleError('VALIDATION', 'in-home needs a signature');
+		const kind = args.signatureKind;
+		const refused = kind === 'refused';
 		const x = await saveExchange(ctx.trx, job.id, ctx.userId, {
-			signature_kind: args.signatureKind, signature_sha256: args.signatureSha256, protocol_sha256: args.protocolSha256
+			signature_kind: kind === 'refused' ? null : kind, signature_sha256: args.signatureSha256, protocol_sha256: args.protocolSha256,
+			signer_name: args.signerName || null, signature_refused: refused ? 1 : 0, refusal_reason: refused ? args.refusalReason : null
 		});
 		return [exchangeChange(job, x)];
 	},

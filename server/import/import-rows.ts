@@ -4,7 +4,7 @@
  */
 import { checkCode } from '../../src/lib/domain/codes';
 import { checkPpe } from '../../src/lib/domain/ppe';
-import { isTariffGroup, type TariffGroup } from '../../src/lib/domain/tariff';
+import { parseTariffGroup, type TariffGroup } from '../../src/lib/domain/tariff';
 import type { MeterLocation } from '../db/schema';
 import { everyFew } from '../util/turns';
 
@@ -32,7 +32,8 @@ export const COLUMNS = {
 
 export type Column = keyof typeof COLUMNS;
 export const COLUMN_NAMES = Object.keys(COLUMNS) as Column[];
-const OPTIONAL: ReadonlySet<Column> = new Set(['flat', 'prosumer', 'resident_phone']);
+/** A detached or terraced house has no stairwell and no flat: an in-home meter at a street address. */
+const OPTIONAL: ReadonlySet<Column> = new Set(['stairwell', 'flat', 'prosumer', 'resident_phone']);
 
 /** One problem of one row; `row` counts as a spreadsheet does (the header is row 1). */
 export interface RowError {
@@ -65,7 +66,7 @@ export interface MeterPointRow {
 
 const MAX_LENGTH: Record<Column, number> = {
 	ppe: 24, meter_serial: 20, manufacturer: 60, model: 60, street: 120, number: 12, postcode: 6, city: 60,
-	estate: 120, stairwell: 12, flat: 12, location: 20, tariff_group: 6, prosumer: 5, resident_phone: 20
+	estate: 120, stairwell: 12, flat: 12, location: 20, tariff_group: 12, prosumer: 5, resident_phone: 20
 };
 
 // eslint-disable-next-line no-control-regex
@@ -132,14 +133,16 @@ export function checkRecord(record: string[], index: Partial<Record<Column, numb
 	const location = Object.hasOwn(LOCATIONS, locationKey) ? LOCATIONS[locationKey] : undefined;
 	if (has('location') && !location) fail('location', 'plan_import_err_location');
 	const tariff = raw('tariff_group');
-	const tariffGroup = [tariff, tariff.toUpperCase(), tariff.toUpperCase().replace(/W$/, 'w').replace(/A$/, 'a').replace(/B$/, 'b')].find(isTariffGroup);
+	const tariffGroup = parseTariffGroup(tariff);
 	if (has('tariff_group') && !tariffGroup) fail('tariff_group', 'plan_import_err_tariff');
 	const prosumerRaw = raw('prosumer').toLowerCase();
 	const prosumer = YES.has(prosumerRaw) ? 1 : NO.has(prosumerRaw) ? 0 : null;
 	if (prosumer === null) fail('prosumer', 'plan_import_err_prosumer');
 	const phone = raw('resident_phone');
 	if (phone && !PHONE.test(phone)) fail('resident_phone', 'plan_import_err_phone');
-	if (location === 'in_home' && !raw('flat')) fail('flat', 'plan_import_err_flat_in_home');
+	// A flat is needed to find an in-home meter in a block (one with stairwells); a house has neither.
+	if (location === 'in_home' && raw('stairwell') && !raw('flat')) fail('flat', 'plan_import_err_flat_in_home');
+	if (location === 'stairwell' && !raw('stairwell')) fail('stairwell', 'plan_import_err_required');
 
 	if (errors.length) return { errors };
 	return {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema';
+import type { DB, ExceptionReason } from '../db/schema';
 
 /** The columns a fitter needs to see a job in its place: estate → building → stairwell. */
 export function jobsWithPlace(db: Kysely<DB>) {
@@ -11,7 +11,7 @@ export function jobsWithPlace(db: Kysely<DB>) {
 		.leftJoin('meters as m', (j) => j.onRef('m.meter_point_id', '=', 'mp.id').on('m.state', '=', 'installed'))
 		.select([
 			'jobs.id', 'jobs.status', 'jobs.planned_date', 'jobs.window_start', 'jobs.window_end', 'jobs.sequence',
-			'jobs.attempt', 'jobs.crew_id', 'mp.location', 'mp.ppe', 'mp.stairwell', 'mp.flat', 'mp.tariff_group',
+			'jobs.attempt', 'jobs.crew_id', 'jobs.exception_reason', 'mp.location', 'mp.ppe', 'mp.stairwell', 'mp.flat', 'mp.tariff_group',
 			'mp.prosumer', 'm.serial as meter_serial', 'm.model as meter_model', 'm.last_readings', 'm.last_read_on', 'm.seal_numbers', 'e.id as estate_id', 'e.name as estate_name',
 			'b.id as building_id', 'b.street', 'b.number', 'b.postcode', 'b.city'
 		]);
@@ -63,6 +63,8 @@ export function toJobDto(r: JobRow) {
 		windowEnd: r.window_end,
 		sequence: r.sequence,
 		attempt: r.attempt,
+		/** Why the fitter could not complete it (the job is back in planning), or null. */
+		exceptionReason: (r.exception_reason ?? null) as ExceptionReason | null,
 		location: r.location,
 		ppe: r.ppe,
 		stairwell: r.stairwell,

@@ -4,6 +4,7 @@ import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import type { JobStatus } from '../db/schema';
 import { AppError } from '../errors';
 import { findJob, toJobDto } from '../jobs/jobs.repository';
+import { officeJobsRouter } from '../jobs/office.router';
 import { plannerProcedure, router } from '../trpc/init';
 import { crewsRouter } from '../calendar/crews.router';
 import { scheduleRouter } from '../schedule/schedule.router';
@@ -17,6 +18,7 @@ export const planRouter = router({
 	schedule: scheduleRouter,
 	views: viewsRouter,
 	stats: statsRouter,
+	jobs: officeJobsRouter,
 
 	/** The planner's home: what there is to exchange and what is planned for the next two weeks. */
 	overview: plannerProcedure.query(async ({ ctx }) => {

@@ -3,7 +3,7 @@ import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { actorOf } from '../trpc/context';
 import { plannerProcedure, router } from '../trpc/init';
 import { DEFAULT_PARAMS } from './engine';
-import { commitPlan, moveJob, moveStairwellBlock, previewPlan } from './schedule.service';
+import { commitPlan, moveJob, moveStairwellBlock, previewPlan, reassignCrewDay } from './schedule.service';
 
 const id = z.string().min(1).max(64);
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
@@ -47,10 +47,15 @@ export const scheduleRouter = router({
 		.mutation(({ ctx, input }) => commitPlan(ctx.services.db, { ...toRequest(input), expectedHash: input.expectedHash }, warsawDate(), actorOf(ctx), ctx.locale)),
 
 	moveBlock: plannerProcedure
-		.input(z.strictObject({ buildingId: id, stairwell: z.string().min(1).max(12), date: day, toDate: day, toCrewId: id }))
+		.input(z.strictObject({ buildingId: id, stairwell: z.string().min(1).max(12), date: day, toDate: day, toCrewId: id, confirmStarted: z.boolean().default(false) }))
 		.mutation(({ ctx, input }) => moveStairwellBlock(ctx.services.db, input, warsawDate(), actorOf(ctx), ctx.locale)),
 
 	moveJob: plannerProcedure
-		.input(z.strictObject({ jobId: id, toDate: day, toCrewId: id }))
-		.mutation(({ ctx, input }) => moveJob(ctx.services.db, input, warsawDate(), actorOf(ctx), ctx.locale))
+		.input(z.strictObject({ jobId: id, toDate: day, toCrewId: id, confirmStarted: z.boolean().default(false) }))
+		.mutation(({ ctx, input }) => moveJob(ctx.services.db, input, warsawDate(), actorOf(ctx), ctx.locale)),
+
+	/** A crew's day to another crew on the same date (a sick fitter): no notice needed, windows kept. */
+	reassignDay: plannerProcedure
+		.input(z.strictObject({ fromCrewId: id, date: day, toCrewId: id, confirmStarted: z.boolean().default(false) }))
+		.mutation(({ ctx, input }) => reassignCrewDay(ctx.services.db, input, warsawDate(), actorOf(ctx), ctx.locale))
 });

@@ -152,7 +152,7 @@ export async function commitPlan(
 				jobs.push({
 					id: newId(), meter_point_id: pointId, crew_id: u.crewId, planned_date: u.date, window_start: startIso, window_end: endIso, sequence: seq,
 					status: 'planned', attempt: nextAttempt(points.get(pointId)!),
-					created_at: at, updated_at: at, started_at: null, completed_at: null, slot_id: slotId, booking_reference: null, booked_at: null
+					created_at: at, updated_at: at, started_at: null, completed_at: null, slot_id: slotId, booking_reference: null, booked_at: null, exception_reason: null
 				});
 			}
 		}
@@ -168,14 +168,20 @@ export async function commitPlan(
 	});
 }
 
-/** Tells the tablets: the job's current state to its crew, and a removal to a crew that lost it. */
+/**
+ * Tells the tablets: the job's current state to its crew, and to a crew that lost it the job
+ * marked as moved (with the new crew's name), so that tablet says "moved to Ekipa 2" instead of
+ * the job silently vanishing — and a fitter who already started it can still finish it.
+ */
 async function announce(trx: Transaction<DB>, jobIds: string[], previousCrew: Map<string, string | null>): Promise<void> {
 	const changes: Change[] = [];
+	const crewNames = new Map((await trx.selectFrom('crews').select(['id', 'name']).execute()).map((c) => [c.id, c.name]));
 	for (let i = 0; i < jobIds.length; i += 500) {
 		for (const row of await jobsWithPlace(trx).where('jobs.id', 'in', jobIds.slice(i, i + 500)).execute()) {
 			const before = previousCrew.get(row.id);
-			if (before && before !== row.crew_id) changes.push({ entity: 'job', id: row.id, op: 'del', crewId: before });
-			changes.push({ entity: 'job', id: row.id, op: 'put', crewId: row.crew_id, data: toJobDto(row) });
+			const dto = toJobDto(row);
+			if (before && before !== row.crew_id) changes.push({ entity: 'job', id: row.id, op: 'put', crewId: before, data: { ...dto, movedTo: crewNames.get(row.crew_id ?? '') ?? '' } });
+			changes.push({ entity: 'job', id: row.id, op: 'put', crewId: row.crew_id, data: dto });
 		}
 	}
 	await recordChanges(trx, changes);
@@ -191,13 +197,14 @@ async function announce(trx: Transaction<DB>, jobIds: string[], previousCrew: Ma
  */
 async function placeOnCrewDay(
 	trx: Transaction<DB>,
-	target: { crewId: string; date: string; buildingId: string; duration: number; excludeJobIds: string[] },
+	target: { crewId: string; date: string; buildingId: string; duration: number; excludeJobIds: string[]; sameDate?: boolean },
 	today: string,
 	locale: Locale
 ): Promise<{ start: number; end: number; sequence: number }> {
 	await lockForPlanning(trx, { crewIds: [target.crewId] });
 	const earliest = addDaysToDate(today, DEFAULT_PARAMS.minNoticeDays);
-	if (target.date < earliest) throw new AppError('PLAN_NOTICE_TOO_SHORT', { params: { earliest, days: DEFAULT_PARAMS.minNoticeDays } });
+	// The notice rule protects residents from a changed date; another crew on the announced day changes nothing for them.
+	if (!target.sameDate && target.date < earliest) throw new AppError('PLAN_NOTICE_TOO_SHORT', { params: { earliest, days: DEFAULT_PARAMS.minNoticeDays } });
 	const crew = (await loadCrewCalendars(trx)).find((c) => c.id === target.crewId);
 	if (!crew) throw new AppError('NOT_FOUND');
 	const refusal = crewDayRefusal(crew, target.date, new Set(holidaysBetween(target.date, target.date)));
@@ -228,17 +235,24 @@ async function placeOnCrewDay(
 	return { start, end: start + target.duration, sequence };
 }
 
-function assertMovable(jobs: Job[]): void {
+/**
+ * Only planned jobs move; a job a tablet already started moves only when the planner confirmed
+ * it (they were warned: the fitter may be on site). Same date: a resident's booking keeps its
+ * window and moves with the job; a new date would break it.
+ */
+function assertMovable(jobs: Job[], opts: { sameDate: boolean; confirmStarted: boolean }): void {
+	const started = jobs.filter((j) => j.status === 'in_progress');
+	if (started.length && !opts.confirmStarted) throw new AppError('PLAN_JOB_STARTED', { params: { count: started.length } });
 	for (const j of jobs) {
-		if (j.status !== 'planned') throw new AppError('PLAN_NOT_MOVABLE', { params: { status: j.status } });
-		if (j.booking_reference) throw new AppError('PLAN_BOOKED', { params: { reference: j.booking_reference } });
+		if (j.status !== 'planned' && j.status !== 'in_progress') throw new AppError('PLAN_NOT_MOVABLE', { params: { status: j.status } });
+		if (j.booking_reference && !opts.sameDate) throw new AppError('PLAN_BOOKED', { params: { reference: j.booking_reference } });
 	}
 }
 
 /** Moves the stairwell block of one stairwell (its stairwell meters planned on `date`) to another crew-day. */
 export async function moveStairwellBlock(
 	db: Kysely<DB>,
-	req: { buildingId: string; stairwell: string; date: string; toDate: string; toCrewId: string },
+	req: { buildingId: string; stairwell: string; date: string; toDate: string; toCrewId: string; confirmStarted?: boolean },
 	today: string,
 	actor: Actor,
 	locale: Locale
@@ -256,9 +270,10 @@ export async function moveStairwellBlock(
 			.orderBy('jobs.sequence')
 			.execute();
 		if (jobs.length === 0) throw new AppError('NOT_FOUND');
-		assertMovable(jobs);
+		const sameDate = req.toDate === req.date;
+		assertMovable(jobs, { sameDate, confirmStarted: req.confirmStarted ?? false });
 		const duration = DEFAULT_PARAMS.setupMinutes + jobs.length * DEFAULT_PARAMS.exchangeMinutes;
-		const place = await placeOnCrewDay(trx, { crewId: req.toCrewId, date: req.toDate, buildingId: req.buildingId, duration, excludeJobIds: jobs.map((j) => j.id) }, today, locale);
+		const place = await placeOnCrewDay(trx, { crewId: req.toCrewId, date: req.toDate, buildingId: req.buildingId, duration, excludeJobIds: jobs.map((j) => j.id), sameDate }, today, locale);
 		const at = nowIso();
 		const start = warsawInstant(req.toDate, toHhmm(place.start)).toISOString();
 		const end = warsawInstant(req.toDate, toHhmm(place.end)).toISOString();
@@ -272,16 +287,27 @@ export async function moveStairwellBlock(
 	});
 }
 
-/** Moves one planned job to another crew-day; an in-home job gets a new published slot there. */
-export async function moveJob(db: Kysely<DB>, req: { jobId: string; toDate: string; toCrewId: string }, today: string, actor: Actor, locale: Locale) {
+/**
+ * Moves one job to another crew-day; an in-home job gets a new published slot there. On the same
+ * date (a sick fitter's job to another crew) no notice is needed and a booked window is kept.
+ */
+export async function moveJob(db: Kysely<DB>, req: { jobId: string; toDate: string; toCrewId: string; confirmStarted?: boolean }, today: string, actor: Actor, locale: Locale) {
 	return db.transaction().execute(async (trx) => {
 		const job = await trx.selectFrom('jobs').selectAll().where('id', '=', req.jobId).executeTakeFirst();
 		if (!job) throw new AppError('NOT_FOUND');
-		assertMovable([job]);
+		const sameDate = job.planned_date === req.toDate;
+		assertMovable([job], { sameDate, confirmStarted: req.confirmStarted ?? false });
+		const at = nowIso();
+		if (sameDate && job.booking_reference) {
+			await checkCrewDay(trx, req.toCrewId, req.toDate, locale);
+			await trx.updateTable('jobs').set({ crew_id: req.toCrewId, updated_at: at }).where('id', '=', job.id).execute();
+			await announce(trx, [job.id], new Map([[job.id, job.crew_id]]));
+			await audit(trx, actor, { action: 'plan-move-job', entity: 'jobs', entityId: job.id, changes: { from: [job.planned_date, job.crew_id], to: [req.toDate, req.toCrewId], started: job.status === 'in_progress' } });
+			return { moved: 1, windowStart: job.window_start, windowEnd: job.window_end };
+		}
 		const point = await trx.selectFrom('meter_points').select(['building_id', 'location']).where('id', '=', job.meter_point_id).executeTakeFirstOrThrow();
 		const duration = point.location === 'in_home' ? DEFAULT_PARAMS.slotMinutes : DEFAULT_PARAMS.exchangeMinutes + DEFAULT_PARAMS.setupMinutes;
-		const place = await placeOnCrewDay(trx, { crewId: req.toCrewId, date: req.toDate, buildingId: point.building_id, duration, excludeJobIds: [job.id] }, today, locale);
-		const at = nowIso();
+		const place = await placeOnCrewDay(trx, { crewId: req.toCrewId, date: req.toDate, buildingId: point.building_id, duration, excludeJobIds: [job.id], sameDate }, today, locale);
 		const start = warsawInstant(req.toDate, toHhmm(place.start)).toISOString();
 		const end = warsawInstant(req.toDate, toHhmm(place.end)).toISOString();
 		let slotId: string | null = null;
@@ -291,7 +317,44 @@ export async function moveJob(db: Kysely<DB>, req: { jobId: string; toDate: stri
 		}
 		await trx.updateTable('jobs').set({ crew_id: req.toCrewId, planned_date: req.toDate, window_start: start, window_end: end, sequence: place.sequence + 1, slot_id: slotId, updated_at: at }).where('id', '=', job.id).execute();
 		await announce(trx, [job.id], new Map([[job.id, job.crew_id]]));
-		await audit(trx, actor, { action: 'plan-move-job', entity: 'jobs', entityId: job.id, changes: { from: [job.planned_date, job.crew_id], to: [req.toDate, req.toCrewId] } });
+		await audit(trx, actor, { action: 'plan-move-job', entity: 'jobs', entityId: job.id, changes: { from: [job.planned_date, job.crew_id], to: [req.toDate, req.toCrewId], started: job.status === 'in_progress' } });
 		return { moved: 1, windowStart: start, windowEnd: end };
+	});
+}
+
+/** The crew works that day (working day, not a holiday, not all its fitters absent), or the reason why not. */
+async function checkCrewDay(trx: Transaction<DB>, crewId: string, date: string, locale: Locale): Promise<void> {
+	await lockForPlanning(trx, { crewIds: [crewId] });
+	const crew = (await loadCrewCalendars(trx)).find((c) => c.id === crewId);
+	if (!crew) throw new AppError('NOT_FOUND');
+	const refusal = crewDayRefusal(crew, date, new Set(holidaysBetween(date, date)));
+	if (refusal) throw new AppError('PLAN_CREW_UNAVAILABLE', { params: { reason: translate(`plan_refusal_${refusal}`, {}, locale) } });
+}
+
+/**
+ * A crew's whole day handed to another crew on the same date (a sick fitter): the same windows,
+ * so residents' bookings and stairwell notices stay true. Jobs a tablet already started move only
+ * when the planner confirmed it; finished and no-access ones stay where they were done.
+ */
+export async function reassignCrewDay(
+	db: Kysely<DB>,
+	req: { fromCrewId: string; date: string; toCrewId: string; confirmStarted?: boolean },
+	today: string,
+	actor: Actor,
+	locale: Locale
+) {
+	if (req.fromCrewId === req.toCrewId) throw new AppError('VALIDATION', { fieldErrors: { toCrewId: [translate('plan_reassign_same_crew', {}, locale)] } });
+	return db.transaction().execute(async (trx) => {
+		const jobs = await trx.selectFrom('jobs').selectAll().where('crew_id', '=', req.fromCrewId).where('planned_date', '=', req.date).where('status', 'in', ['planned', 'in_progress']).execute();
+		if (jobs.length === 0) throw new AppError('NOT_FOUND');
+		assertMovable(jobs, { sameDate: true, confirmStarted: req.confirmStarted ?? false });
+		await checkCrewDay(trx, req.toCrewId, req.date, locale);
+		const at = nowIso();
+		const ids = jobs.map((j) => j.id);
+		for (let i = 0; i < ids.length; i += 500) await trx.updateTable('jobs').set({ crew_id: req.toCrewId, updated_at: at }).where('id', 'in', ids.slice(i, i + 500)).execute();
+		await announce(trx, ids, new Map(jobs.map((j) => [j.id, j.crew_id])));
+		await audit(trx, actor, { action: 'plan-reassign-day', entity: 'crews', entityId: req.fromCrewId, changes: { date: req.date, to: req.toCrewId, jobs: ids.length, started: jobs.filter((j) => j.status === 'in_progress').length } });
+		for (const id of ids) await audit(trx, actor, { action: 'plan-move-job', entity: 'jobs', entityId: id, changes: { from: [req.date, req.fromCrewId], to: [req.date, req.toCrewId] } });
+		return { moved: ids.length, started: jobs.filter((j) => j.status === 'in_progress').length };
 	});
 }

@@ -49,7 +49,7 @@ export async function reviewList(db: Kysely<DB>, list: ReviewList, page: { offse
 				.offset(page.offset)
 				.limit(page.limit)
 				.execute();
-			return { total: counts.conflicts, counts, rows: rows.map((r) => ({ kind: 'conflicts' as const, id: r.id, at: r.created_at, ppe: r.ppe, fitter: r.fitter, detail: `${r.entity}.${r.field}`, office: r.office_value, field: r.field_value, resolved: r.resolved_at !== null })) };
+			return { total: counts.conflicts, counts, rows: rows.map((r) => ({ kind: 'conflicts' as const, id: r.id, jobId: r.entity === 'job' ? r.entity_id : null, at: r.created_at, ppe: r.ppe, fitter: r.fitter, detail: `${r.entity}.${r.field}`, office: r.office_value, field: r.field_value, resolved: r.resolved_at !== null })) };
 		}
 		case 'rejections': {
 			const rows = await db

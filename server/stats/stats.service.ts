@@ -63,7 +63,20 @@ export async function dashboard(db: Kysely<DB>, f: DashboardFilter) {
 		.leftJoin('users as u', 'u.id', 'x.user_id')
 		.select(['x.commissioning_state', 'j.status', 'j.completed_at', 'x.user_id', 'u.display_name as fitter', 'b.estate_id']);
 	if (f.estateId) exchangeQuery = exchangeQuery.where('b.estate_id', '=', f.estateId);
-	const [outages, exchanges] = await Promise.all([outageQuery.execute(), exchangeQuery.execute()]);
+	// "Could not complete" on site: back in planning like a no-access visit, counted beside it.
+	let exceptionQuery = db
+		.selectFrom('job_exceptions as x')
+		.innerJoin('jobs as j', 'j.id', 'x.job_id')
+		.innerJoin('meter_points as mp', 'mp.id', 'j.meter_point_id')
+		.innerJoin('buildings as b', 'b.id', 'mp.building_id')
+		.leftJoin('users as u', 'u.id', 'x.user_id')
+		.select(['x.id', 'x.job_id', 'x.reason', 'x.at', 'j.status', 'j.exception_reason', 'mp.ppe', 'b.street', 'b.number', 'mp.stairwell', 'mp.flat', 'b.estate_id', 'u.display_name as fitter'])
+		.orderBy('x.at', 'desc');
+	if (f.estateId) exceptionQuery = exceptionQuery.where('b.estate_id', '=', f.estateId);
+	const [outages, exchanges, exceptions] = await Promise.all([outageQuery.execute(), exchangeQuery.execute(), exceptionQuery.execute()]);
+	const openExceptions = exceptions.filter((x) => x.status === 'no_access' && x.exception_reason === x.reason);
+	const exceptionsByEstate = new Map<string, number>();
+	for (const x of new Map(openExceptions.map((x) => [x.job_id, x])).values()) exceptionsByEstate.set(x.estate_id, (exceptionsByEstate.get(x.estate_id) ?? 0) + 1);
 
 	const inPeriod = (iso: string | null) => {
 		if (!iso) return false;
@@ -115,7 +128,8 @@ export async function dashboard(db: Kysely<DB>, f: DashboardFilter) {
 			points: e.points,
 			planned: e.counts.planned + e.counts.in_progress,
 			done: e.counts.done,
-			noAccess: e.counts.no_access,
+			noAccess: e.counts.no_access - (exceptionsByEstate.get(e.id) ?? 0),
+			couldNotComplete: exceptionsByEstate.get(e.id) ?? 0,
 			turnedBack: e.counts.turned_back,
 			unplanned: e.counts.unplanned + e.counts.cancelled
 		})),
@@ -127,6 +141,11 @@ export async function dashboard(db: Kysely<DB>, f: DashboardFilter) {
 				return { userId: t.userId, fitter: t.fitter, days, total: sum, perDay: days.length ? round(sum / days.length) : 0 };
 			})
 			.sort((a, b) => a.fitter.localeCompare(b.fitter, 'pl')),
-		commissioning
+		commissioning,
+		/** The latest "could not complete" records in the period, each leading to its job. */
+		exceptions: exceptions
+			.filter((x) => inPeriod(x.at))
+			.slice(0, 20)
+			.map((x) => ({ id: x.id, jobId: x.job_id, reason: x.reason, at: x.at, ppe: x.ppe, address: `${x.street} ${x.number}`, stairwell: x.stairwell, flat: x.flat, fitter: x.fitter }))
 	};
 }

@@ -35,8 +35,8 @@ export const exchangeDto = (x: Selectable<ExchangesTable>) => ({
 	contactorClosed: x.contactor_closed === null ? null : x.contactor_closed === 1, tariffProgrammed: x.tariff_programmed,
 	wmbusEnabled: x.wmbus_enabled === null ? null : x.wmbus_enabled === 1, wmbusRequested: x.wmbus_requested === null ? null : x.wmbus_requested === 1,
 	voltageOk: x.voltage_ok === null ? null : x.voltage_ok === 1, commissioningState: x.commissioning_state,
-	commissioningAttempts: x.commissioning_attempts, commissioningError: x.commissioning_error, signatureKind: x.signature_kind,
-	signatureSha256: x.signature_sha256, protocolSha256: x.protocol_sha256, completedAt: x.completed_at ?? null
+	commissioningAttempts: x.commissioning_attempts, commissioningError: x.commissioning_error, signatureKind: x.signature_refused === 1 ? ('refused' as const) : x.signature_kind,
+	signerName: x.signer_name ?? null, refusalReason: x.refusal_reason ?? null, signatureSha256: x.signature_sha256, protocolSha256: x.protocol_sha256, completedAt: x.completed_at ?? null
 });
 export const outageDto = (o: Selectable<OutagesTable>) => ({ id: o.id, jobId: o.job_id, offAt: o.off_at, onAt: o.on_at, overrunReason: o.overrun_reason });
 export const sealDto = (s: Selectable<SealsTable>) => ({ id: s.id, jobId: s.job_id, meterRole: s.meter_role, number: s.number, state: s.state, photoSha256: s.photo_sha256 });

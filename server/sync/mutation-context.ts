@@ -64,8 +64,27 @@ export async function crewJob(ctx: MutationContext, jobId: string): Promise<Job>
 		job = (await ctx.trx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst()) ?? null;
 		ctx.jobs.set(jobId, job);
 	}
-	if (!job || !ctx.crewId || job.crew_id !== ctx.crewId) throw new RuleError('JOB_NOT_YOURS');
-	return job;
+	if (!job || !ctx.crewId) throw new RuleError('JOB_NOT_YOURS');
+	if (job.crew_id === ctx.crewId) return job;
+	// The office moved a job this fitter had already started: what they do on site is still a
+	// fact (it wins), and the clash is listed for planners. Their crew keeps hearing about it.
+	const started = await ctx.trx
+		.selectFrom('mutation_log')
+		.select('mutation_id')
+		.where('job_id', '=', jobId)
+		.where('user_id', '=', ctx.userId)
+		.where('name', '=', 'job.start')
+		.where('status', '=', 'applied')
+		.executeTakeFirst();
+	if (!started) throw new RuleError('JOB_NOT_YOURS');
+	const noted = await ctx.trx.selectFrom('sync_conflicts').select('id').where('entity', '=', 'job').where('entity_id', '=', jobId).where('field', '=', 'crew_id').where('user_id', '=', ctx.userId).executeTakeFirst();
+	if (!noted) {
+		await ctx.trx.insertInto('sync_conflicts').values({
+			id: newId(), entity: 'job', entity_id: jobId, field: 'crew_id', office_value: job.crew_id, field_value: ctx.crewId,
+			client_id: ctx.clientId, mutation_id: ctx.mutationId, user_id: ctx.userId, created_at: nowIso(), resolved_at: null
+		}).execute();
+	}
+	return { ...job, crew_id: ctx.crewId };
 }
 
 /** The job's new state goes to the tablets once per batch, built after the batch (see push). */

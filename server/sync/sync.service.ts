@@ -68,7 +68,7 @@ export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): 
 			log.push({
 				client_id: input.clientId, mutation_id: m.id, name: m.name.slice(0, 40), args: JSON.stringify(m.args ?? null).slice(0, 20_000),
 				user_id: actor.userId, status, reason_code: code, reason_message: code ? rejectionMessage(code, actor.locale) : null,
-				client_at: m.at, received_at: receivedAt
+				client_at: m.at, received_at: receivedAt, job_id: jobIdOf(m.args)
 			});
 			if (code) {
 				const reason = { code, message: rejectionMessage(code, actor.locale) };
@@ -233,4 +233,8 @@ export async function pull(db: Kysely<DB>, actor: SyncActor, clientId: string, c
 	};
 }
 
-
+/** The job a mutation is about, when its arguments name one (every field mutation does). */
+function jobIdOf(args: unknown): string | null {
+	const jobId = (args as { jobId?: unknown } | null)?.jobId;
+	return typeof jobId === 'string' && jobId.length <= 64 ? jobId : null;
+}

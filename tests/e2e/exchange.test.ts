@@ -6,11 +6,13 @@ import Database from 'better-sqlite3';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveCode } from '../../src/lib/domain/live-code';
+import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
 import { renderBarcode } from '../support/barcodes';
 import { writeFakeCameraVideo } from '../support/fake-camera';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
+import { enrolOnPlan } from './sign-in';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -27,6 +29,9 @@ interface Target {
 	stockSerial: string;
 	/** Another in-home job, where nobody opens. */
 	noAccessJobId: string;
+	/** A stairwell job whose cabinet is locked. */
+	lockedJobId: string;
+	ppe: string;
 }
 
 /**
@@ -108,7 +113,15 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 				order by j.planned_date, j.sequence limit 2`).all() as Record<string, string | number>[];
 			const stock = db.prepare(`select m.serial from meters m join users u on u.id = m.holder_user_id where u.login = 'monter1' and m.state = 'in_stock' order by m.serial limit 1`).get() as { serial: string };
 			const [row, other] = rows as [Record<string, string | number>, Record<string, string | number>];
+			const locked = db.prepare(`
+				select j.id from jobs j join meter_points mp on mp.id = j.meter_point_id
+				join workers w on w.crew_id = j.crew_id join users u on u.worker_id = w.id
+				where u.login = 'monter1' and j.status = 'planned' and mp.location = 'stairwell'
+				order by j.planned_date, j.sequence limit 1`).get() as { id: string };
+			const ppe = db.prepare('select mp.ppe from jobs j join meter_points mp on mp.id = j.meter_point_id where j.id = ?').get(row.id) as { ppe: string };
 			target = {
+				lockedJobId: locked.id,
+				ppe: ppe.ppe,
 				noAccessJobId: String(other.id),
 				jobId: String(row.id), serial: String(row.serial), tariff: row.tariff_group as TariffGroup, prosumer: row.prosumer === 1,
 				lastReadings: JSON.parse(String(row.last_readings)), seals: JSON.parse(String(row.seal_numbers)), stockSerial: stock.serial
@@ -261,6 +274,8 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 
 	it('gets the resident’s signature and makes the PDF protocol on the tablet', async () => {
 		await page.getByRole('heading', { name: 'Protokół wymiany' }).waitFor();
+		await page.getByLabel('Imię i nazwisko podpisującego').fill('Anna Testowa');
+		await page.locator('canvas').scrollIntoViewIfNeeded();
 		const box = (await page.locator('canvas').boundingBox())!;
 		await page.mouse.move(box.x + 40, box.y + box.height * 0.6);
 		await page.mouse.down();
@@ -346,7 +361,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			writeFileSync(file, protocol.data);
 			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 			const badge = (db.prepare("select w.badge_number from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { badge_number: string }).badge_number;
-			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis odbiorcy']) expect(text).toContain(fact);
+			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis odbiorcy', 'Anna Testowa']) expect(text).toContain(fact);
 			const rejected = db.prepare("select name, reason_code from mutation_log where status = 'rejected'").all();
 			expect(rejected).toEqual([]);
 			const names = (db.prepare("select name from mutation_log m join users u on u.id = m.user_id where u.login = 'monter1' order by m.mutation_id").all() as { name: string }[]).map((r) => r.name);
@@ -355,6 +370,104 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			throw new Error(`${(err as Error).message}\n--- browser console ---\n${consoleLines.slice(-40).join('\n')}`, { cause: err });
 		} finally {
 			db.close();
+		}
+	});
+	it('records "could not complete" on a stairwell job offline; after sync it is back in planning with its reason and photo', async () => {
+		await context.setOffline(true);
+		await page.goto(`${app.url}/app/job/${encodeURIComponent(target.lockedJobId)}/exchange`);
+		await page.getByRole('button', { name: 'Nie można wykonać wymiany…' }).click();
+		await page.getByLabel('Szafka zamknięta / brak klucza').check();
+		await page.getByLabel('Opis (co zastano, co dalej)').fill('Klucz u administratora, brak kontaktu');
+		await takePhoto('Zrób zdjęcie');
+		await snap('cannot-complete');
+		await page.getByRole('button', { name: 'Zapisz: nie wykonano' }).click();
+		await page.getByText('Nie wykonano: Szafka zamknięta / brak klucza. Zlecenie wróciło do planowania.').waitFor();
+		await snap('cannot-complete-saved');
+		await context.setOffline(false);
+		await expect.poll(() => header().innerText(), { timeout: 60_000 }).toContain('Wszystko wysłane');
+		const db = serverDb();
+		try {
+			expect(db.prepare('select status, exception_reason from jobs where id = ?').get(target.lockedJobId)).toEqual({ status: 'no_access', exception_reason: 'cabinet_locked' });
+			const x = db.prepare('select e.reason, e.note, b.content_type from job_exceptions e left join blobs b on b.sha256 = e.photo_sha256 where e.job_id = ?').all(target.lockedJobId);
+			expect(x).toEqual([{ reason: 'cabinet_locked', note: 'Klucz u administratora, brak kontaktu', content_type: 'image/jpeg' }]);
+		} finally {
+			db.close();
+		}
+	});
+
+	it('shows the planner the job, found by its PPE, with its photos in a viewer and the protocol PDF; the dashboard fits 1440×900', async () => {
+		const desk = await chromium.launch({ executablePath: chromiumPath()!, args: CHROMIUM_ARGS });
+		try {
+			const office = await (await desk.newContext({ viewport: { width: 1440, height: 900 }, locale: 'pl-PL', timezoneId: 'Europe/Warsaw' })).newPage();
+			const officeShot = (name: string, fullPage = true) => office.screenshot({ path: join(shots, `job-page-${name}-1440.png`), fullPage });
+			await enrolOnPlan(office, app.url, 'planista', 'planista-demo');
+			// The last six digits are enough; one match opens the job.
+			await office.getByLabel('Szukaj zlecenia').fill(target.ppe.slice(-6));
+			await office.getByLabel('Szukaj zlecenia').press('Enter');
+			await office.waitForURL(`**/plan/jobs/${target.jobId}`);
+			await office.getByRole('heading', { name: 'Zdjęcia' }).waitFor();
+			await expect.poll(() => office.locator('.photos img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length), { timeout: 15_000 }).toBe(3);
+			expect(await office.getByText('Czeka na wysłanie z tabletu').count()).toBe(0);
+			expect(await office.getByTestId('outage-duration').innerText()).toMatch(/^\d+(,\d)? min$/);
+			const main = await office.locator('main').innerText();
+			for (const fact of [target.serial, target.stockSerial, 'Anna Testowa', 'Komunikuje się', 'Dotarło na serwer']) expect(main).toContain(fact);
+			await officeShot('exchange');
+			const pdfHref = await office.getByRole('link', { name: 'Protokół PDF' }).getAttribute('href');
+			const pdf = await office.request.get(`${app.url}${pdfHref}`);
+			expect(pdf.headers()['content-type']).toBe('application/pdf');
+			expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+			// Without a planner session the evidence is not served.
+			expect((await fetch(`${app.url}${pdfHref}`)).status).toBe(401);
+
+			await office.locator('.photos .thumb').first().click();
+			const viewer = office.getByRole('dialog', { name: 'Podgląd zdjęć' });
+			await viewer.waitFor();
+			await expect.poll(() => viewer.getByText(/1 z 3/).count()).toBe(1);
+			await viewer.getByRole('button', { name: 'Następne ›' }).click();
+			await viewer.getByText(/2 z 3/).waitFor();
+			await viewer.getByRole('button', { name: 'Powiększ' }).click();
+			expect(await viewer.locator('img').getAttribute('data-zoom')).toBe('1.5');
+			expect(await viewer.getByRole('link', { name: 'Pobierz' }).getAttribute('href')).toMatch(/\?download=1$/);
+			await officeShot('viewer', false);
+			await viewer.getByRole('button', { name: 'Zamknij' }).click();
+
+			await office.goto(`${app.url}/plan/jobs/${target.lockedJobId}`);
+			await office.getByText('Nie wykonano na miejscu: Szafka zamknięta / brak klucza — zlecenie wróciło do planowania.').waitFor();
+			await officeShot('could-not-complete');
+
+			// Billing opens on today, where this exchange is, and leads back to the job.
+			await office.goto(`${app.url}/plan/billing`);
+			await office.getByRole('link', { name: target.ppe }).click();
+			await office.waitForURL(`**/plan/jobs/${target.jobId}`);
+
+			await office.goto(`${app.url}/plan/dashboard`);
+			await office.getByRole('heading', { name: 'Czas wyłączeń zasilania' }).waitFor();
+			await office.locator('canvas').first().waitFor();
+			const width = await office.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+			expect(width.scroll).toBeLessThanOrEqual(width.client);
+			await officeShot('dashboard');
+			// A job of another crew left planned yesterday is what the office chases this morning.
+			const db = new Database(app.databasePath, { fileMustExist: true });
+			let late: { id: string; ppe: string };
+			try {
+				late = db.prepare(`select j.id, mp.ppe from jobs j join meter_points mp on mp.id = j.meter_point_id join crews c on c.id = j.crew_id
+					where c.name = 'Ekipa 2' and j.status = 'planned' order by j.planned_date, j.sequence limit 1`).get() as { id: string; ppe: string };
+				db.prepare('update jobs set planned_date = ? where id = ?').run(addDaysToDate(warsawDate(), -1), late.id);
+			} finally {
+				db.close();
+			}
+			await office.goto(`${app.url}/plan/overdue`);
+			await office.getByRole('heading', { name: 'Zaległe' }).waitFor();
+			await office.getByRole('link', { name: late.ppe }).waitFor();
+			expect(await office.getByRole('heading', { name: /Ekipa 2/ }).count()).toBe(1);
+			await officeShot('overdue');
+			await office.getByRole('link', { name: late.ppe }).click();
+			await office.waitForURL(`**/plan/jobs/${late.id}`);
+			await office.goto(`${app.url}/plan/timeline`);
+			await office.getByRole('heading', { name: 'Przekaż dzień ekipy innej ekipie' }).waitFor();
+			await officeShot('timeline');
+		} finally {
+			await desk.close();
 		}
 	});
 });

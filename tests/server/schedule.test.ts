@@ -135,9 +135,10 @@ describeEachDb('planning an estate', (kind) => {
 		expect(warsawMinutes(moved.windowStart)).toBe(8 * 60);
 		const now = await tdb.db.selectFrom('jobs').innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id').select(['jobs.crew_id', 'jobs.planned_date']).where('mp.building_id', '=', base.buildingId).where('mp.stairwell', '=', base.stairwell).where('mp.location', '=', 'stairwell').where('jobs.status', '=', 'planned').execute();
 		expect(new Set(now.map((j) => `${j.crew_id}|${j.planned_date}`))).toEqual(new Set([`${other}|${free}`]));
-		// The crew that lost the block is told to drop it.
-		const dels = await tdb.db.selectFrom('change_log').select('crew_id').where('op', '=', 'del').execute();
-		expect(dels.some((d) => d.crew_id === block.crew_id)).toBe(true);
+		// The crew that lost the block is told where it went (its tablet says "moved to …").
+		const told = await tdb.db.selectFrom('change_log').select(['crew_id', 'data']).where('entity', '=', 'job').where('crew_id', '=', block.crew_id).execute();
+		const otherName = (await tdb.db.selectFrom('crews').select('name').where('id', '=', other).executeTakeFirstOrThrow()).name;
+		expect(told.some((d) => (JSON.parse(d.data ?? '{}') as { movedTo?: string }).movedTo === otherName)).toBe(true);
 	});
 
 	it('refuses to move a job a resident booked, or a job already done', async () => {

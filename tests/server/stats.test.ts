@@ -71,7 +71,7 @@ describeEachDb('dashboard, billing and review figures', (kind) => {
 
 	it('counts progress, outage buckets, customer-minutes, throughput and commissioning from stored facts', async () => {
 		const d = await dashboard(tdb.db, { from: '2026-03-01', to: '2026-03-31' });
-		expect(d.progress).toEqual([{ estateId: world.estate, estate: 'Test Estate', points: 6, planned: 2, done: 3, noAccess: 1, turnedBack: 0, unplanned: 0 }]);
+		expect(d.progress).toEqual([{ estateId: world.estate, estate: 'Test Estate', points: 6, planned: 2, done: 3, noAccess: 1, couldNotComplete: 0, turnedBack: 0, unplanned: 0 }]);
 		expect(d.outages.total).toEqual({ buckets: { le15: 1, le30: 0, le60: 1, le180: 0, gt180: 1 }, customerMinutes: 12 + 45 + 240, count: 3 });
 		expect(d.outages.byFitter.map((r) => [r.label, r.count, r.customerMinutes])).toEqual([['fitter-a', 2, 57], ['fitter-b', 1, 240]]);
 		expect(d.outages.byEstate).toHaveLength(1);

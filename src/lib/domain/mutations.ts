@@ -23,6 +23,9 @@ const codeSource = z.enum(['camera', 'manual', 'optical']);
  * readout is about 8 KB.
  */
 export const telegramBase64 = z.string().max(65_536).regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: 'telegram_format' });
+/** Why a job could not be done on site. */
+export const EXCEPTION_REASONS = ['cabinet_locked', 'unsafe', 'meter_missing', 'customer_refused', 'other'] as const;
+export type ExceptionReason = (typeof EXCEPTION_REASONS)[number];
 /** kWh as a decimal string (no float rounding on a billing value): up to 9 digits, 3 decimals. */
 export const kwhValue = z.string().regex(/^\d{1,9}(\.\d{1,3})?$/, { message: 'reading_value_format' });
 export const obisRegister = z.string().regex(/^[12]\.8\.[0-4]$/, { message: 'obis_register' });
@@ -69,7 +72,7 @@ export const mutationArgs = {
 		photoId: id,
 		jobId: id,
 		sha256,
-		kind: z.enum(['display', 'meter', 'seal', 'no_access', 'mismatch', 'new_meter', 'signature', 'protocol', 'other']),
+		kind: z.enum(['display', 'meter', 'seal', 'no_access', 'mismatch', 'new_meter', 'signature', 'protocol', 'exception', 'other']),
 		contentType: z.enum(['image/jpeg', 'image/png', 'image/webp', 'application/pdf']),
 		size: z.number().int().min(1).max(20_000_000)
 	}),
@@ -83,6 +86,17 @@ export const mutationArgs = {
 		visitId: id.nullable().default(null),
 		photoSha256: sha256.nullable().default(null)
 	}),
+	/**
+	 * The job could not be done on site (any job, stairwell or in-home): the reason, a note and a
+	 * photo as evidence; the job goes back to planning with that reason.
+	 */
+	'job.cannotComplete': z.strictObject({
+		jobId: id,
+		exceptionId: id,
+		reason: z.enum(EXCEPTION_REASONS),
+		note: z.string().trim().max(1000).nullable().default(null),
+		photoSha256: sha256.nullable().default(null)
+	}).refine((e) => e.reason !== 'other' || (e.note?.length ?? 0) >= 3, { message: 'exception_note_required', path: ['note'] }),
 	/** The exchange is finished on site (without the exchange checks; see `exchange.complete`). */
 	'job.complete': z.strictObject({ jobId: id }),
 	/** The old meter found on site; not the job's expected one only with a reason and a photo. */
@@ -124,13 +138,21 @@ export const mutationArgs = {
 		wmbusRequested: z.boolean(),
 		voltageOk: z.boolean()
 	}),
-	/** The exchange protocol made on the tablet, with the resident's signature or none (stairwell). */
+	/**
+	 * The exchange protocol made on the tablet: signed by the resident, no signature (stairwell), or
+	 * the resident refused to sign — then the name they gave (if any) and their reason are recorded
+	 * and the protocol is still produced.
+	 */
 	'exchange.protocol': z.strictObject({
 		jobId: id,
-		signatureKind: z.enum(['resident', 'stairwell']),
+		signatureKind: z.enum(['resident', 'stairwell', 'refused']),
 		signatureSha256: sha256.nullable().default(null),
-		protocolSha256: sha256
-	}).refine((p) => (p.signatureKind === 'resident') === (p.signatureSha256 !== null), { message: 'signature_required', path: ['signatureSha256'] }),
+		protocolSha256: sha256,
+		signerName: z.string().trim().max(120).nullable().default(null),
+		refusalReason: reason.nullable().default(null)
+	})
+		.refine((p) => (p.signatureKind === 'resident') === (p.signatureSha256 !== null), { message: 'signature_required', path: ['signatureSha256'] })
+		.refine((p) => p.signatureKind !== 'refused' || p.refusalReason !== null, { message: 'refusal_reason_required', path: ['refusalReason'] }),
 	/** The exchange is finished: every step recorded. */
 	'exchange.complete': z.strictObject({ jobId: id })
 } as const;

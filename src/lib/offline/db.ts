@@ -21,6 +21,10 @@ export interface LocalJob {
 	windowEnd: string | null;
 	sequence: number | null;
 	attempt: number;
+	/** The fitter recorded "could not complete" with this reason (the job is back in planning). */
+	exceptionReason?: 'cabinet_locked' | 'unsafe' | 'meter_missing' | 'customer_refused' | 'other' | null;
+	/** The office moved the job to another crew (its name): shown as moved, not as work to do. */
+	movedTo?: string | null;
 	location: 'stairwell' | 'in_home';
 	ppe: string;
 	stairwell: string;
@@ -66,7 +70,7 @@ export interface LocalPhoto {
 	id: string;
 	jobId: string;
 	sha256: string;
-	kind: 'display' | 'meter' | 'seal' | 'no_access' | 'mismatch' | 'new_meter' | 'signature' | 'protocol' | 'other';
+	kind: 'display' | 'meter' | 'seal' | 'no_access' | 'mismatch' | 'new_meter' | 'signature' | 'protocol' | 'exception' | 'other';
 	contentType: string;
 	size: number;
 	at: string;
@@ -104,7 +108,10 @@ export interface LocalExchange {
 	commissioningState: CommissioningState;
 	commissioningAttempts: number;
 	commissioningError: string | null;
-	signatureKind: 'resident' | 'stairwell' | null;
+	signatureKind: 'resident' | 'stairwell' | 'refused' | null;
+	/** Who signed, or the name a resident who refused to sign gave. */
+	signerName?: string | null;
+	refusalReason?: string | null;
 	signatureSha256: string | null;
 	protocolSha256: string | null;
 	completedAt: string | null;

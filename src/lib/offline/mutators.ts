@@ -46,7 +46,12 @@ export const mutators: { [N in MutationName]: Mutator<N> } = {
 		const attempt = Math.max(job.attempt, ...previous.map((v) => v.attempt + 1));
 		if (args.visitId) await tables.visits.put({ id: args.visitId, jobId: args.jobId, attempt, noticeLeft: args.noticeLeft, photoSha256: args.photoSha256, at });
 		const turnBack = attempt >= NO_ACCESS_TURN_BACK_ATTEMPTS;
-		await tables.jobs.update(args.jobId, { status: turnBack ? 'turned_back' : 'no_access', attempt: turnBack ? attempt : attempt + 1 });
+		await tables.jobs.update(args.jobId, { status: turnBack ? 'turned_back' : 'no_access', attempt: turnBack ? attempt : attempt + 1, exceptionReason: null });
+	},
+	'job.cannotComplete': async (tables, args) => {
+		const job = await tables.jobs.get(args.jobId);
+		if (!job || FINAL.includes(job.status)) return;
+		await tables.jobs.update(args.jobId, { status: 'no_access', exceptionReason: args.reason });
 	},
 	'exchange.oldMeter': async (tables, args) => {
 		const job = await tables.jobs.get(args.jobId);
@@ -83,7 +88,10 @@ export const mutators: { [N in MutationName]: Mutator<N> } = {
 		});
 	},
 	'exchange.protocol': async (tables, args) => {
-		await patchExchange(tables, args.jobId, { signatureKind: args.signatureKind, signatureSha256: args.signatureSha256, protocolSha256: args.protocolSha256 });
+		await patchExchange(tables, args.jobId, {
+			signatureKind: args.signatureKind, signatureSha256: args.signatureSha256, protocolSha256: args.protocolSha256,
+			signerName: args.signerName, refusalReason: args.refusalReason
+		});
 	},
 	'exchange.complete': async (tables, args, at) => {
 		await patchExchange(tables, args.jobId, { completedAt: at });
@@ -137,6 +145,7 @@ export function touchedRows(name: string, args: unknown): Array<{ entity: SyncEn
 	switch (name) {
 		case 'job.start':
 		case 'job.complete':
+		case 'job.cannotComplete':
 			return row('job', 'jobId');
 		case 'job.noAccess':
 			return [...row('job', 'jobId'), ...row('visit', 'visitId')];

@@ -17,6 +17,7 @@ export class TimelineScreen {
 	estates = new Remote<Estates>();
 	crews = new Remote<Crews>();
 	move = new Remote<{ moved: number }>();
+	reassign = new Remote<{ moved: number; started: number }>();
 
 	date = $state('');
 	crewId = $state('');
@@ -26,6 +27,11 @@ export class TimelineScreen {
 	moveJobId = $state('');
 	moveDate = $state('');
 	moveCrew = $state('');
+	/** The planner was warned that a tablet started the job and moves it anyway. */
+	confirmStarted = $state(false);
+	reassignFrom = $state('');
+	reassignTo = $state('');
+	reassignStarted = $state(false);
 
 	async load(firstDate: string): Promise<void> {
 		this.date = firstDate;
@@ -53,13 +59,25 @@ export class TimelineScreen {
 		this.moveJobId = jobId;
 		this.moveDate = this.date;
 		this.moveCrew = crewId;
+		this.confirmStarted = false;
 		this.move.error = null;
 	}
 
 	confirmMove = async (): Promise<void> => {
-		const done = await this.move.run(() => trpc.plan.schedule.moveJob.mutate({ jobId: this.moveJobId, toDate: this.moveDate, toCrewId: this.moveCrew }));
+		const done = await this.move.run(() => trpc.plan.schedule.moveJob.mutate({ jobId: this.moveJobId, toDate: this.moveDate, toCrewId: this.moveCrew, confirmStarted: this.confirmStarted }));
 		if (done) {
 			this.moveJobId = '';
+			await this.refresh();
+		}
+	};
+
+	/** A crew's whole day to another crew on the same date (a sick fitter). */
+	confirmReassign = async (): Promise<void> => {
+		const done = await this.reassign.run(() =>
+			trpc.plan.schedule.reassignDay.mutate({ fromCrewId: this.reassignFrom, date: this.date, toCrewId: this.reassignTo, confirmStarted: this.reassignStarted })
+		);
+		if (done) {
+			this.reassignStarted = false;
 			await this.refresh();
 		}
 	};

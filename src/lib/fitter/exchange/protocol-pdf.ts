@@ -1,7 +1,8 @@
 import type { LocalExchange, LocalJob, LocalOutage, LocalProfile, LocalReading, LocalSeal } from '$lib/offline/db';
 import { m } from '$lib/paraglide/messages.js';
 import { getLocale } from '$lib/paraglide/runtime.js';
-import { formatDayLong, formatTime } from '$lib/ui/format';
+import { warsawDate } from '$lib/domain/time';
+import { formatDayWithYear, formatTime } from '$lib/ui/format';
 import { sealState } from './labels';
 
 export interface ProtocolData {
@@ -11,12 +12,15 @@ export interface ProtocolData {
 	seals: LocalSeal[];
 	outages: LocalOutage[];
 	profile: LocalProfile | null;
-	/** PNG of the resident's signature; null for a stairwell meter. */
+	/** PNG of the resident's signature; null for a stairwell meter or a refusal. */
 	signature: Blob | null;
 	at: Date;
+	/** Who signs (their name is printed), or that the resident refused and why. */
+	signer?: { kind: 'resident' | 'stairwell' | 'refused'; name: string | null; refusalReason: string | null };
 }
 
-const when = (iso: string) => `${formatDayLong(iso.slice(0, 10))} ${formatTime(iso)}`;
+/** A document keeps the year, and the day is the Warsaw one (not the UTC date of the instant). */
+const when = (iso: string) => `${formatDayWithYear(warsawDate(new Date(iso)))} ${formatTime(iso)}`;
 
 /**
  * The exchange protocol as an A4 PDF, made on the tablet (works with no network: pdf-lib and the
@@ -27,7 +31,7 @@ export async function buildProtocolPdf(d: ProtocolData): Promise<Blob> {
 	const pdf = await PdfWriter.create(await browserPdfFonts(), { title: m.fitter_protocol_title(), author: 'Wymiana', lang: getLocale() });
 	const { job, exchange: x } = d;
 	pdf.text(m.fitter_protocol_title(), { size: 18, bold: true });
-	pdf.text(`${job.building.street} ${job.building.number}, ${job.building.postcode} ${job.building.city} · ${m.stairwell_label({ stairwell: job.stairwell })}${job.flat ? ` · ${m.job_flat({ flat: job.flat })}` : ''}`);
+	pdf.text(`${job.building.street} ${job.building.number}, ${job.building.postcode} ${job.building.city}${job.stairwell ? ` · ${m.stairwell_label({ stairwell: job.stairwell })}` : ''}${job.flat ? ` · ${m.job_flat({ flat: job.flat })}` : ''}`);
 	pdf.rows([
 		[m.job_ppe(), job.ppe],
 		[m.job_tariff(), job.tariffGroup + (job.prosumer ? ` · ${m.job_prosumer()}` : '')],
@@ -71,8 +75,15 @@ export async function buildProtocolPdf(d: ProtocolData): Promise<Blob> {
 		[m.fitter_protocol_fitter(), d.profile ? `${d.profile.firstName} ${d.profile.lastName}, ${d.profile.company}` : '—'],
 		[m.fitter_protocol_badge(), d.profile?.badgeNumber ?? '—']
 	]);
-	if (d.signature) {
+	if (d.signer?.kind === 'refused') {
+		pdf.text(m.protocol_pdf_refused(), { size: 13, bold: true });
+		pdf.rows([
+			[m.protocol_pdf_refused_name(), d.signer.name ?? m.protocol_pdf_no_name()],
+			[m.protocol_pdf_refusal_reason(), d.signer.refusalReason ?? '—']
+		]);
+	} else if (d.signature) {
 		pdf.text(m.fitter_protocol_signature(), { bold: true });
+		if (d.signer?.name) pdf.rows([[m.protocol_pdf_signer(), d.signer.name]]);
 		pdf.image(await pdf.embedImage(await d.signature.arrayBuffer(), 'png'), 220);
 	} else {
 		pdf.text(m.fitter_protocol_no_signature(), { bold: true });

@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { LocalExchange, LocalJob } from '$lib/offline/db';
+import { serverPdfFonts } from '$server/pdf/fonts';
+
+// The tablet fetches the fonts from its precached build; here they come from the npm package.
+vi.mock('$lib/pdf/browser-fonts', () => ({ browserPdfFonts: async () => serverPdfFonts() }));
+const { buildProtocolPdf } = await import('$lib/fitter/exchange/protocol-pdf');
+
+const hasPdftotext = (() => {
+	try {
+		execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
+		return true;
+	} catch {
+		return false;
+	}
+})();
+
+const job: LocalJob = {
+	id: 'j1', status: 'in_progress', plannedDate: '2026-12-01', windowStart: null, windowEnd: null, sequence: 1, attempt: 1,
+	location: 'in_home', ppe: '590543570000000015', stairwell: '', flat: null, tariffGroup: 'G12', prosumer: false, meterSerial: '31000001', meterModel: '20 EC3',
+	estate: { id: 'e', name: 'Domki' }, building: { id: 'b', street: 'ul. Domowa', number: '7', postcode: '55-100', city: 'Trzebnica' }
+};
+const exchange: LocalExchange = {
+	id: 'j1', jobId: 'j1', oldMeterSerial: '31000001', oldMeterMismatch: false, mismatchReason: null, mismatchPhotoSha256: null, irregularitySuspected: false,
+	newMeterSerial: '2412345678', newMeterId: 'm', newMeterModel: 'Apator GAMA 150', notInStockReason: null, contactorClosed: true, tariffProgrammed: 'G12',
+	wmbusEnabled: false, wmbusRequested: false, voltageOk: true, commissioningState: 'pending', commissioningAttempts: 0, commissioningError: null,
+	signatureKind: null, signatureSha256: null, protocolSha256: null, completedAt: null
+};
+
+async function pdfText(signer: NonNullable<Parameters<typeof buildProtocolPdf>[0]['signer']>): Promise<string> {
+	const blob = await buildProtocolPdf({ job, exchange, readings: [], seals: [], outages: [], profile: null, signature: null, at: new Date('2026-12-01T13:05:00Z'), signer });
+	const file = join(dir, `${signer.kind}-${Math.random().toString(36).slice(2)}.pdf`);
+	writeFileSync(file, Buffer.from(await blob.arrayBuffer()));
+	return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'wymiana-protocol-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!hasPdftotext)('exchange protocol PDF', () => {
+	it('is still produced when the resident refuses to sign, with the name they gave and their reason', async () => {
+		const text = await pdfText({ kind: 'refused', name: 'Jan Kowalski', refusalReason: 'Nie zgadza się z wymianą licznika' });
+		for (const fact of ['Protokół wymiany licznika', 'Odmowa podpisu', 'Jan Kowalski', 'Nie zgadza się z wymianą licznika', '2412345678', '1 grudnia 2026']) expect(text).toContain(fact);
+		expect(text).not.toContain('Klatka');
+	});
+
+	it('says so when the resident refused and gave no name', async () => {
+		const text = await pdfText({ kind: 'refused', name: null, refusalReason: 'Brak czasu' });
+		expect(text).toContain('Odmowa podpisu');
+		expect(text).toContain('nie podano');
+		expect(text).not.toContain('Jan Kowalski');
+	});
+});
