@@ -4,6 +4,7 @@ import { fitterRouter } from '../jobs/jobs.router';
 import { planRouter } from '../plan/plan.router';
 import { publicWatchRouter } from '../reports/reports.router';
 import { syncRouter } from '../sync/sync.router';
+import { workersRouter } from '../workers/workers.router';
 import { createCallerFactory, router } from './init';
 
 export const appRouter = router({
@@ -12,7 +13,8 @@ export const appRouter = router({
 	plan: planRouter,
 	admin: adminRouter,
 	sync: syncRouter,
-	publicWatch: publicWatchRouter
+	publicWatch: publicWatchRouter,
+	workers: workersRouter
 });
 
 export type AppRouter = typeof appRouter;
