@@ -5,6 +5,7 @@ import { planRouter } from '../plan/plan.router';
 import { publicWatchRouter } from '../reports/reports.router';
 import { syncRouter } from '../sync/sync.router';
 import { workersRouter } from '../workers/workers.router';
+import { stockRouter } from '../stock/stock.router';
 import { createCallerFactory, router } from './init';
 
 export const appRouter = router({
@@ -14,7 +15,8 @@ export const appRouter = router({
 	admin: adminRouter,
 	sync: syncRouter,
 	publicWatch: publicWatchRouter,
-	workers: workersRouter
+	workers: workersRouter,
+	stock: stockRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -66,8 +66,8 @@ describeEachDb('bad input to every procedure', (kind) => {
 
 	async function callerFor(access: Access) {
 		const client = new TestClient(services);
-		const user = { public: null, session: world.users.fitterA, fitter: world.users.fitterA, planner: world.users.planner, admin: world.users.admin }[access];
-		if (user) await client.adoptSession(tdb.db, user.id, { mfaVerified: access === 'planner' || access === 'admin', kind: access === 'fitter' || access === 'session' ? 'device' : 'browser' });
+		const user = { public: null, session: world.users.fitterA, fitter: world.users.fitterA, planner: world.users.planner, warehouse: world.users.warehouse, admin: world.users.admin }[access];
+		if (user) await client.adoptSession(tdb.db, user.id, { mfaVerified: access === 'planner' || access === 'warehouse' || access === 'admin', kind: access === 'fitter' || access === 'session' ? 'device' : 'browser' });
 		return (await client.api()) as unknown as Record<string, unknown>;
 	}
 
