@@ -3,6 +3,7 @@ import { checkCode, codeProblemKey } from '../../src/lib/domain/codes';
 import { addDaysToDate, warsawDate, warsawInstant } from '../../src/lib/domain/time';
 import { audit, type Actor } from '../audit';
 import type { DB } from '../db/schema';
+import { withTransaction } from '../db/transaction';
 import { AppError } from '../errors';
 import { translate, type Locale } from '../i18n';
 import { recordChanges, type Change } from '../sync/change-log';
@@ -99,7 +100,7 @@ export async function receiveDelivery(db: Kysely<DB>, actor: Actor, input: Deliv
 		else firstLine.set(serial, i);
 	});
 	const sealNumbers = expandRanges(input.sealRanges, errors);
-	return db.transaction().execute(async (trx) => {
+	return withTransaction(db, async (trx) => {
 		const known = await inChunks([...firstLine.keys()], (chunk) => metersBySerial(trx, chunk));
 		for (const meter of known) {
 			const i = firstLine.get(meter.serial)!;
@@ -164,7 +165,7 @@ export async function transfer(db: Kysely<DB>, actor: Actor, direction: 'issue' 
 		return checked.ok ? checked.value : null;
 	});
 	const sealNumbers = expandRanges(input.sealRanges, errors);
-	return db.transaction().execute(async (trx) => {
+	return withTransaction(db, async (trx) => {
 		const found = new Map((await inChunks(serials.filter((s): s is string => s !== null), (c) => metersBySerial(trx, c))).map((m) => [m.serial, m]));
 		const seen = new Set<string>();
 		serials.forEach((serial, i) => {
@@ -249,7 +250,7 @@ export async function outstandingRemoved(db: Kysely<DB>, today = warsawDate()) {
 export async function handInRemoved(db: Kysely<DB>, actor: Actor, input: { serial: string }, locale: Locale) {
 	const checked = checkCode('meter_serial', input.serial);
 	if (!checked.ok) throw new AppError('VALIDATION', { fieldErrors: { serial: [translate(codeProblemKey('meter_serial', checked), {}, locale)] } });
-	return db.transaction().execute(async (trx) => {
+	return withTransaction(db, async (trx) => {
 		const rows = await removedMeters(trx).where('x.old_meter_serial', '=', checked.value).execute();
 		const open = rows.find((r) => r.handed_in_at === null);
 		if (!open) {

@@ -6,6 +6,7 @@ import { publicWatchRouter } from '../reports/reports.router';
 import { syncRouter } from '../sync/sync.router';
 import { workersRouter } from '../workers/workers.router';
 import { stockRouter } from '../stock/stock.router';
+import { auditTrailRouter } from '../audit-trail/audit-trail.router';
 import { createCallerFactory, router } from './init';
 
 export const appRouter = router({
@@ -16,7 +17,8 @@ export const appRouter = router({
 	sync: syncRouter,
 	publicWatch: publicWatchRouter,
 	workers: workersRouter,
-	stock: stockRouter
+	stock: stockRouter,
+	auditTrail: auditTrailRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -64,7 +64,8 @@ const EXPECTED: Record<string, Access> = {
 	'stock.takeBack': 'warehouse',
 	'stock.removed': 'warehouse',
 	'stock.handIn': 'warehouse',
-	'stock.reconciliation': 'warehouse'
+	'stock.reconciliation': 'warehouse',
+	'auditTrail.list': 'admin'
 };
 
 type Caller = 'anonymous' | 'fitter' | 'planner without MFA' | 'planner' | 'warehouse' | 'admin without MFA' | 'admin';

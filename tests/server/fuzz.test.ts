@@ -31,7 +31,13 @@ const STATUS: Record<string, number> = {
 };
 
 async function dump(db: Kysely<DB>, { withAudit }: { withAudit: boolean }): Promise<string> {
-	const tables = (await db.introspection.getTables()).map((t) => t.name).filter((t) => !isVolatile(t) && (withAudit || t !== 'audit_log')).sort();
+	// Only this test's schema: other test files (and other worktrees) have schemas in the same PostgreSQL.
+	const schema = (await sql<{ s: string | null }>`select current_schema() as s`.execute(db).catch(() => ({ rows: [{ s: null }] }))).rows[0]?.s ?? null;
+	const tables = (await db.introspection.getTables())
+		.filter((t) => !schema || !t.schema || t.schema === schema)
+		.map((t) => t.name)
+		.filter((t) => !isVolatile(t) && (withAudit || t !== 'audit_log'))
+		.sort();
 	const parts: string[] = [];
 	for (const table of tables) {
 		const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db);
