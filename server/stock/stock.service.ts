@@ -212,7 +212,12 @@ export async function transfer(db: Kysely<DB>, actor: Actor, direction: 'issue' 
 		await recordChanges(trx, changes);
 		await audit(trx, actor, {
 			action: direction === 'issue' ? 'stock-issue' : 'stock-return', entity: 'meter', entityId: fitter.id,
-			changes: { holder: direction === 'issue' ? ['magazyn', fitter.display_name] : [fitter.display_name, 'magazyn'], meters: meters.map((m) => m.serial), seals: input.sealRanges.map((r) => `${r.from}–${r.to || r.from}`) }
+			// Every field is [before, after]; the items moved are listed as the "after" of a text.
+			changes: {
+				holder: direction === 'issue' ? ['magazyn', fitter.display_name] : [fitter.display_name, 'magazyn'],
+				meters: [null, meters.map((m) => m.serial).join(', ')],
+				seals: [null, input.sealRanges.map((r) => `${r.from}–${r.to || r.from}`).join(', ')]
+			}
 		});
 		return { meters: meters.length, seals: seals.length };
 	});

@@ -68,6 +68,7 @@ export class WorkersScreen {
 	/** Runs one action on the selected worker, then reloads the list (states and numbers change). */
 	private async act(fn: () => Promise<unknown>, done: string) {
 		this.done = null;
+		this.portraitError = null;
 		if ((await this.action.run(fn)) === null && this.action.error) return;
 		this.done = done;
 		this.reason = '';
