@@ -23,8 +23,9 @@ import { DEMO_ACCOUNTS, DemoSeedError, seedDemo } from './demo/seed';
 import { importMeterPoints, parseCsv } from './import/import.service';
 import { addDaysToDate, warsawDate } from '../src/lib/domain/time';
 import { newId, nowIso } from './util/ids';
+import { freshBadgeNumber } from './workers/workers.service';
 
-const ROLES: readonly Role[] = ['fitter', 'planner', 'admin'];
+const ROLES: readonly Role[] = ['fitter', 'planner', 'admin', 'warehouse'];
 const LOGIN_PATTERN = /^[a-z][a-z0-9._-]{2,31}$/;
 const MIN_PASSWORD_LENGTH = 12;
 const BADGE_VALID_DAYS = 365;
@@ -36,7 +37,7 @@ Commands:
   seed-demo               migrate, then fill an EMPTY database with demo data and print the demo logins
   create-user             add a user (and, for a fitter, a worker with a new badge number)
       --login <login>       3-32 characters: lower-case letters, digits, . _ - (starts with a letter)
-      --role <role>         fitter | planner | admin
+      --role <role>         fitter | planner | admin | warehouse
       --name <name>         display name ("Jan Kowalski")
       --password <pw>       optional; prompted for on a terminal, otherwise generated and printed once
       --first-name <name>   fitter only; defaults to the first word of --name
@@ -435,15 +436,6 @@ async function obtainPassword(given: string | undefined, io: CliIo): Promise<{ p
 }
 
 /** Badge numbers are random (CSPRNG); a collision is unlikely but must never reach the unique index. */
-async function freshBadgeNumber(trx: Database['db']): Promise<string> {
-	for (let attempt = 0; attempt < 5; attempt++) {
-		const badge = generateBadgeNumber((n) => getRandomValues(new Uint8Array(n)));
-		const taken = await trx.selectFrom('workers').select('id').where('badge_number', '=', badge).executeTakeFirst();
-		if (!taken) return badge;
-	}
-	throw new CommandError('could not find a free badge number after 5 tries');
-}
-
 // ---------------------------------------------------------------------------------------------
 
 function processIo(): CliIo {

@@ -34,10 +34,14 @@ export const adminRouter = router({
 			.mutation(async ({ ctx, input }) => {
 				if (input.userId === ctx.auth.user.id) throw new AppError('FORBIDDEN', { detail: 'cannot disable yourself' });
 				await ctx.services.db.transaction().execute(async (trx) => {
-					const res = await trx.updateTable('users').set({ disabled: input.disabled ? 1 : 0, updated_at: nowIso() }).where('id', '=', input.userId).executeTakeFirst();
-					if (Number(res.numUpdatedRows) !== 1) throw new AppError('NOT_FOUND');
+					const before = await trx.selectFrom('users').select('disabled').where('id', '=', input.userId).executeTakeFirst();
+					if (!before) throw new AppError('NOT_FOUND');
+					await trx.updateTable('users').set({ disabled: input.disabled ? 1 : 0, updated_at: nowIso() }).where('id', '=', input.userId).execute();
 					if (input.disabled) await revokeUserSessions(trx, input.userId, 'admin');
-					await audit(trx, actorOf(ctx), { action: input.disabled ? 'user-disabled' : 'user-enabled', entity: 'user', entityId: input.userId });
+					await audit(trx, actorOf(ctx), {
+						action: input.disabled ? 'user-disabled' : 'user-enabled', entity: 'user', entityId: input.userId,
+						changes: { disabled: [before.disabled === 1, input.disabled] }
+					});
 				});
 				return { ok: true as const };
 			}),

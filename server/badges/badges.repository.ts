@@ -6,14 +6,22 @@ import { newId } from '../util/ids';
 const accountDisabled = (eb: ExpressionBuilder<DB, 'workers'>) =>
 	eb.exists(eb.selectFrom('users').select('users.id').whereRef('users.worker_id', '=', 'workers.id').where('users.disabled', '=', 1)).as('account_disabled');
 
-/** What a badge shows — and all the public pages ever read about a worker. */
-export function findBadge(db: Kysely<DB>, badgeNumber: string) {
-	return db
-		.selectFrom('workers')
-		.select(['id', 'first_name', 'last_name', 'company', 'badge_number', 'photo_sha256', 'status', 'valid_until', 'code_secret', 'crew_id'])
+/**
+ * What a badge shows — and all the public pages ever read about a worker. A number the worker no
+ * longer carries (replaced after loss or theft) is found too, and reads as revoked.
+ */
+export async function findBadge(db: Kysely<DB>, badgeNumber: string) {
+	const columns = ['workers.id', 'first_name', 'last_name', 'company', 'workers.badge_number', 'photo_sha256', 'status', 'valid_until', 'code_secret', 'crew_id'] as const;
+	const current = await db.selectFrom('workers').select(columns).select(accountDisabled).where('badge_number', '=', badgeNumber).executeTakeFirst();
+	if (current) return current;
+	const retired = await db
+		.selectFrom('retired_badges')
+		.innerJoin('workers', 'workers.id', 'retired_badges.worker_id')
+		.select(columns)
 		.select(accountDisabled)
-		.where('badge_number', '=', badgeNumber)
+		.where('retired_badges.badge_number', '=', badgeNumber)
 		.executeTakeFirst();
+	return retired && { ...retired, badge_number: badgeNumber, status: 'revoked' as const };
 }
 
 export type BadgeRow = NonNullable<Awaited<ReturnType<typeof findBadge>>>;

@@ -4,7 +4,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
-export type Role = 'fitter' | 'planner' | 'admin';
+export type Role = 'fitter' | 'planner' | 'admin' | 'warehouse';
 export type BadgeStatus = 'active' | 'suspended' | 'revoked';
 export type MeterLocation = 'stairwell' | 'in_home';
 export type MeterKind = 'conventional' | 'lzo';
@@ -45,6 +45,59 @@ export interface WorkersTable {
 	is_demo: Bool;
 	created_at: string;
 	updated_at: string;
+	/** First day the badge is valid (Warsaw date); null on badges issued before it was kept. */
+	valid_from?: string | null;
+	/** Why the badge is suspended or revoked, and who changed its state when. */
+	status_reason?: string | null;
+	status_changed_at?: string | null;
+	status_changed_by?: string | null;
+}
+
+/** A number a worker no longer carries (replaced after loss or theft): reads as revoked forever. */
+export interface RetiredBadgesTable {
+	badge_number: string;
+	worker_id: string;
+	reason: string;
+	retired_at: string;
+	retired_by: string | null;
+}
+
+export interface DeliveriesTable {
+	id: string;
+	/** The delivery note's number as the warehouse typed it. */
+	reference: string;
+	meters: number;
+	seals: number;
+	user_id: string | null;
+	created_at: string;
+}
+
+export interface SealStockTable {
+	number: string;
+	delivery_id: string;
+	/** The fitter holding it; null while in the warehouse. */
+	holder_user_id: string | null;
+	state: 'in_stock' | 'used';
+	created_at: string;
+	updated_at: string;
+}
+
+export type StockMovementKind = 'delivery' | 'issue' | 'return' | 'fit' | 'hand_in';
+export type StockItem = 'meter' | 'seal' | 'removed_meter';
+
+/** Append-only: every move of a meter or seal, who made it, from whom to whom (null = warehouse). */
+export interface StockMovementsTable {
+	id: string;
+	at: string;
+	kind: StockMovementKind;
+	item: StockItem;
+	serial: string;
+	meter_id: string | null;
+	from_user_id: string | null;
+	to_user_id: string | null;
+	job_id: string | null;
+	delivery_id: string | null;
+	by_user_id: string | null;
 }
 
 export interface BlobsTable {
@@ -460,6 +513,10 @@ export interface DB {
 	badge_lookups: BadgeLookupsTable;
 	suspicious_reports: SuspiciousReportsTable;
 	signing_keys: SigningKeysTable;
+	retired_badges: RetiredBadgesTable;
+	deliveries: DeliveriesTable;
+	seal_stock: SealStockTable;
+	stock_movements: StockMovementsTable;
 }
 
 export type User = Selectable<UsersTable>;

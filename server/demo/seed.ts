@@ -11,7 +11,9 @@ import { generateBadgeNumber } from '../../src/lib/domain/badge';
 import { ppeWithCheckDigit } from '../../src/lib/domain/ppe';
 import { isTariffGroup, registersFor } from '../../src/lib/domain/tariff';
 import { addDaysToDate, previousWorkingDay, warsawDate, warsawInstant, workingDaysFrom } from '../../src/lib/domain/time';
+import type { Actor } from '../audit';
 import { hashPassword } from '../auth/password';
+import { receiveDelivery, transfer } from '../stock/stock.service';
 import type { DB, MeterLocation, Role } from '../db/schema';
 import { newId, nowIso } from '../util/ids';
 
@@ -65,6 +67,11 @@ const FLATS_PER_STAIRWELL = 10;
 const PLANNED_WORKING_DAYS = 10;
 const STAIRWELLS_PER_CREW_DAY = 2;
 const LZO_PER_FITTER = 40;
+const SEALS_PER_FITTER = 100;
+/** The demo's new seals: a mark of their own, so they are never taken for an old meter's seals. */
+const SEAL_PREFIX = 'DM';
+const SEAL_RANGE_START = 1_000_000;
+const SEED_ACTOR: Actor = { userId: null, sessionKind: null, device: 'seed', ip: null };
 const APPOINTMENT_MINUTES = 30;
 const COMPANY = 'Energo-Montaż Sp. z o.o.';
 /** GS1 Poland prefix + a made-up operator code: 8 of the PPE's 17 payload digits. */
@@ -199,6 +206,7 @@ interface DemoWorld {
 	buildings: Row<'buildings'>[];
 	meterPoints: Row<'meter_points'>[];
 	meters: Row<'meters'>[];
+	lzoIssues: DemoIssue[];
 	jobs: Row<'jobs'>[];
 	slots: Row<'appointment_slots'>[];
 	auditLog: Row<'audit_log'>[];
@@ -218,14 +226,12 @@ export function buildDemoWorld(today: string, passwordHashes: string[], at: stri
 	const crews = CREW_NAMES.map((name) => ({ id: newId(), name, created_at: at }));
 	const people = buildPeople(rng, today, at, crews, passwordHashes);
 	const places = buildPlaces(rng, at);
-	const meters = [
-		...withRecords(buildConventionalMeters(rng, serials, places.meterPoints, at), places.meterPoints, today),
-		...buildLzoStock(rng, serials, people.users, at)
-	];
+	const meters = withRecords(buildConventionalMeters(rng, serials, places.meterPoints, at), places.meterPoints, today);
+	const lzoIssues = buildLzoStock(rng, serials, people.users);
 	const plan = buildJobs(today, places.groups, crews, at);
 	const slots = demoSlots(plan.jobs, places.meterPoints, at);
 
-	const lzoStock = meters.filter((m) => m.kind === 'lzo').length;
+	const lzoStock = lzoIssues.reduce((n, i) => n + i.meters.length, 0);
 	const summary: DemoSummary = {
 		estates: places.estates.length,
 		buildings: places.buildings.length,
@@ -245,6 +251,7 @@ export function buildDemoWorld(today: string, passwordHashes: string[], at: stri
 		buildings: places.buildings,
 		meterPoints: places.meterPoints,
 		meters,
+		lzoIssues,
 		jobs: plan.jobs,
 		slots,
 		auditLog: [
@@ -437,28 +444,38 @@ function withRecords(meters: Row<'meters'>[], points: Row<'meter_points'>[], tod
 	});
 }
 
-function buildLzoStock(rng: Rng, serials: Set<string>, users: Row<'users'>[], at: string): Row<'meters'>[] {
-	const out: Row<'meters'>[] = [];
-	for (const fitter of users.filter((u) => u.role === 'fitter')) {
-		for (let i = 0; i < LZO_PER_FITTER; i++) {
-			// Mostly single-phase flats; three-phase units for shops and the odd large flat.
-			const threePhase = rng.next() < 0.15;
-			out.push({
-				id: newId(),
+/** What the warehouse hands each fitter: their LZO meters and a range of seals. */
+interface DemoIssue {
+	fitterUserId: string;
+	meters: { serial: string; manufacturer: string; model: string }[];
+	seals: { from: string; to: string };
+}
+
+function buildLzoStock(rng: Rng, serials: Set<string>, users: Row<'users'>[]): DemoIssue[] {
+	return users
+		.filter((u) => u.role === 'fitter')
+		.map((fitter, f) => {
+			const meters: DemoIssue['meters'] = [];
+			for (let i = 0; i < LZO_PER_FITTER; i++) {
+				// Mostly single-phase flats; three-phase units for shops and the odd large flat.
+				const threePhase = rng.next() < 0.15;
 				// LZO serials start with the production year, as the manufacturer's labels do.
-				serial: uniqueSerial(rng, serials, 10, '24'),
-				manufacturer: 'Apator',
-				model: threePhase ? 'GAMA 350' : 'GAMA 150',
-				kind: 'lzo',
-				state: 'in_stock',
-				meter_point_id: null,
-				holder_user_id: fitter.id!,
-				created_at: at,
-				updated_at: at
-			});
-		}
+				meters.push({ serial: uniqueSerial(rng, serials, 10, '24'), manufacturer: 'Apator', model: threePhase ? 'GAMA 350' : 'GAMA 150' });
+			}
+			const first = SEAL_RANGE_START + f * SEALS_PER_FITTER;
+			return { fitterUserId: fitter.id!, meters, seals: { from: `${SEAL_PREFIX}${first}`, to: `${SEAL_PREFIX}${first + SEALS_PER_FITTER - 1}` } };
+		});
+}
+
+/**
+ * The demo's stock goes the way real stock does: one delivery into the warehouse, then an issue
+ * to each fitter, through the warehouse services (movements, audit entries, the tablets' changes).
+ */
+async function stockFitters(trx: Transaction<DB>, issues: DemoIssue[]): Promise<void> {
+	await receiveDelivery(trx, SEED_ACTOR, { reference: 'WZ DEMO/1', meters: issues.flatMap((i) => i.meters), sealRanges: issues.map((i) => i.seals) }, 'pl');
+	for (const issue of issues) {
+		await transfer(trx, SEED_ACTOR, 'issue', { fitterUserId: issue.fitterUserId, serials: issue.meters.map((m) => m.serial), sealRanges: [issue.seals] }, 'pl');
 	}
-	return out;
 }
 
 function uniqueSerial(rng: Rng, taken: Set<string>, digits: number, prefix: string): string {
@@ -614,6 +631,7 @@ async function writeWorld(trx: Transaction<DB>, w: DemoWorld): Promise<void> {
 	await insertChunked(trx, 'appointment_slots', w.slots);
 	await insertChunked(trx, 'jobs', w.jobs);
 	await insertChunked(trx, 'audit_log', w.auditLog);
+	await stockFitters(trx, w.lzoIssues);
 }
 
 /** Multi-row inserts of ~200 rows: few round trips, and well under both databases' bind limits. */

@@ -16,6 +16,7 @@ import type { Change } from '../sync/change-log';
 import { exchangeDto, outageDto, readingDto, sealDto, stockDto, visitDto } from '../sync/entities';
 import { crewJob, jobTouched, RuleError, setFieldStatus, type MutationContext, type Mutator } from '../sync/mutation-context';
 import { findExchange, findOutage, jobPoint, outagesOf, readingsOf, saveExchange, sealsOf } from './exchange.repository';
+import { recordFitted } from '../stock/stock.service';
 
 /**
  * The server half of the exchange mutations: the same rules as the tablet (src/lib/domain), and
@@ -198,7 +199,7 @@ export const exchangeMutators = {
 			.where('state', '=', 'in_stock')
 			.where('serial', '=', args.serial)
 			.execute();
-		const item = findInStock(args.serial, stock);
+		const item = findInStock(args.serial, stock) ?? (await movedMeanwhile(ctx, job.id, args.serial));
 		if (!item && !args.notInStockReason) throw new RuleError('NOT_IN_STOCK');
 		if (item) {
 			const other = await ctx.trx.selectFrom('exchanges').select('job_id').where('new_meter_id', '=', item.id).where('job_id', '!=', job.id).executeTakeFirst();
@@ -257,17 +258,46 @@ export const exchangeMutators = {
 			await ctx.trx.updateTable('meters').set({ state: 'removed', updated_at: at }).where('id', '=', point.meter_id).execute();
 		}
 		const changes: Change[] = [];
+		let fitted: { id: string; serial: string; holder: string | null } | null = null;
 		if (x!.new_meter_id) {
-			const meter = await ctx.trx.selectFrom('meters').select(['id', 'serial', 'manufacturer', 'model']).where('id', '=', x!.new_meter_id).executeTakeFirstOrThrow();
+			const meter = await ctx.trx.selectFrom('meters').select(['id', 'serial', 'manufacturer', 'model', 'holder_user_id']).where('id', '=', x!.new_meter_id).executeTakeFirstOrThrow();
 			await ctx.trx.updateTable('meters').set({ state: 'installed', meter_point_id: point.point_id, holder_user_id: null, updated_at: at }).where('id', '=', meter.id).execute();
-			changes.push({ entity: 'stock', id: meter.id, op: 'del', userId: ctx.userId, data: stockDto(meter) });
+			changes.push({ entity: 'stock', id: meter.id, op: 'del', userId: meter.holder_user_id ?? ctx.userId, data: stockDto(meter) });
+			fitted = { id: meter.id, serial: meter.serial, holder: meter.holder_user_id };
 		}
+		// The stock's own record: the meter and the seals applied on it leave the fitter's stock.
+		const applied = (await sealsOf(ctx.trx, jobId)).filter((s) => s.meter_role === 'new' && s.state === 'applied' && s.number).map((s) => s.number!);
+		changes.push(...(await recordFitted(ctx.trx, { userId: ctx.userId, jobId, at: ctx.at, meter: fitted, sealNumbers: applied })));
 		ctx.points?.delete(jobId);
 		const done = await saveExchange(ctx.trx, jobId, ctx.userId, { completed_at: ctx.at });
 		await setFieldStatus(ctx, job, 'done', { completed_at: ctx.at });
 		return [exchangeChange(job, done), jobTouched(job), ...changes];
 	}
 } satisfies { [N in MutationName]?: Mutator<N> };
+
+/**
+ * A meter the fitter was issued but the warehouse moved (took back, gave to someone else) before
+ * the tablet heard of it: fitting it is a field fact, so it is applied, and the clash is stored for
+ * planners to review. A meter never issued to this fitter stays "not in your stock".
+ */
+async function movedMeanwhile(ctx: MutationContext, jobId: string, serial: string) {
+	const meter = await ctx.trx
+		.selectFrom('meters')
+		.leftJoin('users', 'users.id', 'meters.holder_user_id')
+		.select(['meters.id', 'meters.serial', 'meters.manufacturer', 'meters.model', 'users.display_name as holder'])
+		.where('meters.serial', '=', serial)
+		.where('meters.kind', '=', 'lzo')
+		.where('meters.state', '=', 'in_stock')
+		.executeTakeFirst();
+	if (!meter) return null;
+	const issued = await ctx.trx.selectFrom('stock_movements').select('id').where('meter_id', '=', meter.id).where('kind', '=', 'issue').where('to_user_id', '=', ctx.userId).executeTakeFirst();
+	if (!issued) return null;
+	await ctx.trx.insertInto('sync_conflicts').values({
+		id: newId(), entity: 'job', entity_id: jobId, field: 'new_meter_stock', office_value: meter.holder ?? 'magazyn', field_value: meter.serial,
+		client_id: ctx.clientId, mutation_id: ctx.mutationId, user_id: ctx.userId, created_at: nowIso(), resolved_at: null
+	}).execute();
+	return meter;
+}
 
 /** What an exchange still lacks before it may be closed, in the order of the steps. */
 async function missingSteps(ctx: MutationContext, jobId: string, point: Awaited<ReturnType<typeof jobPoint>>, x: Awaited<ReturnType<typeof findExchange>>): Promise<string[]> {

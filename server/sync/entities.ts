@@ -16,8 +16,10 @@ export const photoDto = (p: Selectable<JobPhotosTable>, uploaded: boolean) => ({
 	id: p.id, jobId: p.job_id, sha256: p.sha256, kind: p.kind, contentType: p.content_type, size: p.size, at: p.at, uploaded
 });
 export const stockDto = (m: { id: string; serial: string; manufacturer: string; model: string }) => ({
-	id: m.id, serial: m.serial, manufacturer: m.manufacturer, model: m.model
+	id: m.id, serial: m.serial, manufacturer: m.manufacturer, model: m.model, kind: 'meter' as const
 });
+/** A numbered seal on the fitter's stock, in the same tablet table as meters (its number as serial). */
+export const sealStockDto = (number: string) => ({ id: `seal:${number}`, serial: number, manufacturer: '', model: '', kind: 'seal' as const });
 
 /** The current state of these jobs, as tablets store them. */
 export async function jobDtos(db: Kysely<DB>, ids: string[]): Promise<Map<string, ReturnType<typeof toJobDto>>> {

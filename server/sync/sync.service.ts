@@ -8,7 +8,7 @@ import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
 import { nowIso } from '../util/ids';
 import { nextTurn } from '../util/turns';
 import { changesSince, currentSeq, recordChanges, type Change } from './change-log';
-import { exchangeDto, jobDtos, noteDto, outageDto, photoDto, profileDto, readingDto, sealDto, stockDto, visitDto } from './entities';
+import { exchangeDto, jobDtos, noteDto, outageDto, photoDto, profileDto, readingDto, sealDto, sealStockDto, stockDto, visitDto } from './entities';
 import { applyMutation, isDuplicateKey, RuleError } from './mutators';
 
 export interface SyncActor {
@@ -181,6 +181,8 @@ async function snapshot(db: Kysely<DB>, actor: SyncActor): Promise<SyncChange[]>
 		.orderBy('serial')
 		.execute();
 	for (const m of stock) out.push({ entity: 'stock', op: 'put', id: m.id, data: stockDto(m) });
+	const seals = await db.selectFrom('seal_stock').select('number').where('holder_user_id', '=', actor.userId).where('state', '=', 'in_stock').orderBy('number').execute();
+	for (const { number } of seals) out.push({ entity: 'stock', op: 'put', id: sealStockDto(number).id, data: sealStockDto(number) });
 	// The fitter's own badge and live-code secret, for the code shown on the tablet offline.
 	const worker = await db.selectFrom('users').innerJoin('workers', 'workers.id', 'users.worker_id').selectAll('workers').where('users.id', '=', actor.userId).executeTakeFirst();
 	if (worker) out.push({ entity: 'profile', op: 'put', id: 'me', data: profileDto(worker) });

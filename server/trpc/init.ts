@@ -8,7 +8,7 @@ import { translate } from '../i18n';
 import { nulCharacterPaths } from '../../src/lib/domain/control-chars';
 
 /** Who may call a procedure; the authorisation matrix test reads it. */
-export type Access = 'public' | 'session' | 'fitter' | 'planner' | 'admin';
+export type Access = 'public' | 'session' | 'fitter' | 'planner' | 'warehouse' | 'admin';
 export interface Meta {
 	access: Access;
 }
@@ -79,3 +79,5 @@ function roleProcedure(access: Exclude<Access, 'public' | 'session'>, roles: Rol
 export const fitterProcedure = roleProcedure('fitter', ['fitter']);
 export const plannerProcedure = roleProcedure('planner', ['planner', 'admin']);
 export const adminProcedure = roleProcedure('admin', ['admin']);
+/** Meter and seal stock: the warehouse clerk, and the admin who stands in for one. */
+export const warehouseProcedure = roleProcedure('warehouse', ['warehouse', 'admin']);

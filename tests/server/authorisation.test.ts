@@ -54,16 +54,33 @@ const EXPECTED: Record<string, Access> = {
 	'sync.pull': 'fitter',
 	'sync.missingBlobs': 'fitter',
 	'publicWatch.reports': 'planner',
-	'publicWatch.lookups': 'planner'
+	'publicWatch.lookups': 'planner',
+	'workers.list': 'admin',
+	'workers.detail': 'admin',
+	'workers.create': 'admin',
+	'workers.badgeState': 'admin',
+	'workers.reissue': 'admin',
+	'workers.validity': 'admin',
+	'workers.rotateSecret': 'admin',
+	'stock.overview': 'warehouse',
+	'stock.holdings': 'warehouse',
+	'stock.receive': 'warehouse',
+	'stock.issue': 'warehouse',
+	'stock.takeBack': 'warehouse',
+	'stock.removed': 'warehouse',
+	'stock.handIn': 'warehouse',
+	'stock.reconciliation': 'warehouse',
+	'auditTrail.list': 'admin'
 };
 
-type Caller = 'anonymous' | 'fitter' | 'planner without MFA' | 'planner' | 'admin without MFA' | 'admin';
+type Caller = 'anonymous' | 'fitter' | 'planner without MFA' | 'planner' | 'warehouse' | 'admin without MFA' | 'admin';
 
 const ALLOWED: Record<Access, Caller[]> = {
-	public: ['anonymous', 'fitter', 'planner without MFA', 'planner', 'admin without MFA', 'admin'],
-	session: ['fitter', 'planner without MFA', 'planner', 'admin without MFA', 'admin'],
+	public: ['anonymous', 'fitter', 'planner without MFA', 'planner', 'warehouse', 'admin without MFA', 'admin'],
+	session: ['fitter', 'planner without MFA', 'planner', 'warehouse', 'admin without MFA', 'admin'],
 	fitter: ['fitter'],
 	planner: ['planner', 'admin'],
+	warehouse: ['warehouse', 'admin'],
 	admin: ['admin']
 };
 
@@ -99,17 +116,18 @@ describeEachDb('authorisation matrix', (kind) => {
 			fitter: world.users.fitterA,
 			'planner without MFA': world.users.planner,
 			planner: world.users.planner,
+			warehouse: world.users.warehouse,
 			'admin without MFA': world.users.admin,
 			admin: world.users.admin
 		}[caller];
-		if (user) await client.adoptSession(tdb.db, user.id, { mfaVerified: caller === 'planner' || caller === 'admin', kind: caller === 'fitter' ? 'device' : 'browser' });
+		if (user) await client.adoptSession(tdb.db, user.id, { mfaVerified: caller === 'planner' || caller === 'warehouse' || caller === 'admin', kind: caller === 'fitter' ? 'device' : 'browser' });
 		return client;
 	}
 
 	it('lets each caller reach exactly the procedures its role allows', async () => {
 		const table: string[] = [];
 		for (const [path, proc] of Object.entries(procedures())) {
-			for (const caller of Object.keys({ anonymous: 0, fitter: 0, 'planner without MFA': 0, planner: 0, 'admin without MFA': 0, admin: 0 }) as Caller[]) {
+			for (const caller of Object.keys({ anonymous: 0, fitter: 0, 'planner without MFA': 0, planner: 0, warehouse: 0, 'admin without MFA': 0, admin: 0 }) as Caller[]) {
 				// A fresh session per call: signOut and TOTP steps end the session they run in.
 				const api = (await (await clientFor(caller)).api()) as unknown as Record<string, unknown>;
 				const fn = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], api) as (input?: unknown) => Promise<unknown>;

@@ -40,7 +40,8 @@ export async function seedWorld(db: Kysely<DB>) {
 		fitterA: user('fitter-a', 'fitter', workers.a),
 		fitterB: user('fitter-b', 'fitter', workers.b),
 		planner: user('planner', 'planner', null),
-		admin: user('admin', 'admin', null)
+		admin: user('admin', 'admin', null),
+		warehouse: user('warehouse', 'warehouse', null)
 	};
 	await db.insertInto('users').values(Object.values(users)).execute();
 

@@ -31,7 +31,13 @@ const STATUS: Record<string, number> = {
 };
 
 async function dump(db: Kysely<DB>, { withAudit }: { withAudit: boolean }): Promise<string> {
-	const tables = (await db.introspection.getTables()).map((t) => t.name).filter((t) => !isVolatile(t) && (withAudit || t !== 'audit_log')).sort();
+	// Only this test's schema: other test files (and other worktrees) have schemas in the same PostgreSQL.
+	const schema = (await sql<{ s: string | null }>`select current_schema() as s`.execute(db).catch(() => ({ rows: [{ s: null }] }))).rows[0]?.s ?? null;
+	const tables = (await db.introspection.getTables())
+		.filter((t) => !schema || !t.schema || t.schema === schema)
+		.map((t) => t.name)
+		.filter((t) => !isVolatile(t) && (withAudit || t !== 'audit_log'))
+		.sort();
 	const parts: string[] = [];
 	for (const table of tables) {
 		const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db);
@@ -66,8 +72,8 @@ describeEachDb('bad input to every procedure', (kind) => {
 
 	async function callerFor(access: Access) {
 		const client = new TestClient(services);
-		const user = { public: null, session: world.users.fitterA, fitter: world.users.fitterA, planner: world.users.planner, admin: world.users.admin }[access];
-		if (user) await client.adoptSession(tdb.db, user.id, { mfaVerified: access === 'planner' || access === 'admin', kind: access === 'fitter' || access === 'session' ? 'device' : 'browser' });
+		const user = { public: null, session: world.users.fitterA, fitter: world.users.fitterA, planner: world.users.planner, warehouse: world.users.warehouse, admin: world.users.admin }[access];
+		if (user) await client.adoptSession(tdb.db, user.id, { mfaVerified: access === 'planner' || access === 'warehouse' || access === 'admin', kind: access === 'fitter' || access === 'session' ? 'device' : 'browser' });
 		return (await client.api()) as unknown as Record<string, unknown>;
 	}
 

@@ -200,6 +200,12 @@ describeEachDb('demo seed', (kind) => {
 		}
 		const allSerials = await t.db.selectFrom('meters').select('serial').execute();
 		expect(new Set(allSerials.map((m) => m.serial)).size).toBe(allSerials.length);
+		// Through the warehouse, as real stock: delivered, then issued, each a movement row.
+		const moves = await t.db.selectFrom('stock_movements').select(['kind', 'item']).where('item', '=', 'meter').execute();
+		expect(moves.filter((m) => m.kind === 'delivery')).toHaveLength(120);
+		expect(moves.filter((m) => m.kind === 'issue')).toHaveLength(120);
+		const seals = await t.db.selectFrom('seal_stock').select('holder_user_id').where('holder_user_id', 'is not', null).execute();
+		expect(seals).toHaveLength(300);
 	});
 
 	it('plans jobs on the next 10 working days from today, both crews every day, none on a weekend', async () => {

@@ -18,6 +18,7 @@ import * as m0008 from './0008-session-revocation';
 import * as m0009 from './0009-worker-changes';
 import * as m0010 from './0010-lookup-hits';
 import * as m0011 from './0011-user-changes';
+import * as m0012 from './0012-back-office';
 import * as m0013 from './0013-job-exceptions';
 import * as m0015 from './0015-optical-readings';
 
@@ -43,6 +44,7 @@ const migrations: Record<string, PortableMigration> = {
 	'0009-worker-changes': m0009,
 	'0010-lookup-hits': m0010,
 	'0011-user-changes': m0011,
+	'0012-back-office': m0012,
 	'0013-job-exceptions': m0013,
 	'0015-optical-readings': m0015
 };

@@ -1,7 +1,7 @@
 import { preloadCode } from '$app/navigation';
 
 /** The screens a fitter opens from the job list (the scanner's decoders load with the scanner). */
-const SCREENS = ['/app/job/_', '/app/job/_/exchange', '/app/diagnostics'];
+const SCREENS = ['/app/job/_', '/app/job/_/exchange', '/app/diagnostics', '/app/stock'];
 
 let fetching: Promise<unknown> | null = null;
 

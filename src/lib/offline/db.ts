@@ -80,9 +80,12 @@ export interface LocalPhoto {
 
 export interface LocalStock {
 	id: string;
+	/** A meter's serial, or a seal's number. */
 	serial: string;
 	manufacturer: string;
 	model: string;
+	/** Seals share the table (ids `seal:<number>`); rows without a kind are meters. */
+	kind?: 'meter' | 'seal';
 }
 
 export type CommissioningState = 'not_requested' | 'pending' | 'communicating' | 'failed' | 'escalated';

@@ -1,0 +1,135 @@
+import { trpc } from '$lib/api/client';
+import { addDaysToDate, warsawDate } from '$lib/domain/time';
+import type { RouterInputs, RouterOutputs } from '$lib/session/types';
+import { Remote } from './remote.svelte';
+
+type People = RouterOutputs['workers']['list'];
+export type WorkerItem = People['workers'][number];
+type NewAccount = RouterInputs['workers']['create'];
+
+/** Largest photo taken from a phone before it is cropped and shrunk in the browser. */
+export const PORTRAIT_SOURCE_MAX_BYTES = 25_000_000;
+
+function blankAccount(): NewAccount {
+	const today = warsawDate();
+	return {
+		login: '', password: '', role: 'fitter', firstName: '', lastName: '', company: '', crewId: null,
+		validFrom: today, validUntil: addDaysToDate(today, 365)
+	};
+}
+
+/** The admin's screen of people and badges: the list, the new-account form, and one worker's actions. */
+export class WorkersScreen {
+	list = new Remote<People>();
+	crews = new Remote<RouterOutputs['plan']['crews']['list']>();
+	detail = new Remote<RouterOutputs['workers']['detail']>();
+	creating = new Remote<RouterOutputs['workers']['create']>();
+	action = new Remote<unknown>();
+	search = $state('');
+	showCreate = $state(false);
+	draft = $state<NewAccount>(blankAccount());
+	selectedId = $state<string | null>(null);
+	reason = $state('');
+	validFrom = $state('');
+	validUntil = $state('');
+	/** What the last action did, for the confirmation line. */
+	done = $state<string | null>(null);
+	portraitError = $state<string | null>(null);
+
+	selected = $derived(this.list.data?.workers.find((w) => w.id === this.selectedId) ?? null);
+
+	load = async () => {
+		await Promise.all([this.list.run(() => trpc.workers.list.query({ search: this.search })), this.crews.data ? null : this.crews.run(() => trpc.plan.crews.list.query())]);
+	};
+
+	select = (worker: WorkerItem | null) => {
+		this.selectedId = worker?.id ?? null;
+		this.reason = '';
+		this.done = null;
+		this.portraitError = null;
+		this.action.error = null;
+		this.action.fields = {};
+		this.validFrom = worker?.validFrom ?? warsawDate();
+		this.validUntil = worker?.validUntil ?? '';
+		if (worker) void this.detail.run(() => trpc.workers.detail.query({ workerId: worker.id }));
+	};
+
+	create = async () => {
+		const input = { ...this.draft, crewId: this.draft.role === 'fitter' ? this.draft.crewId || null : null };
+		const created = await this.creating.run(() => trpc.workers.create.mutate(input));
+		if (!created) return;
+		this.draft = blankAccount();
+		this.showCreate = false;
+		await this.load();
+		const worker = this.list.data?.workers.find((w) => w.id === created.workerId);
+		if (worker) this.select(worker);
+	};
+
+	/** Runs one action on the selected worker, then reloads the list (states and numbers change). */
+	private async act(fn: () => Promise<unknown>, done: string) {
+		this.done = null;
+		this.portraitError = null;
+		if ((await this.action.run(fn)) === null && this.action.error) return;
+		this.done = done;
+		this.reason = '';
+		await this.load();
+		if (this.selectedId) void this.detail.run(() => trpc.workers.detail.query({ workerId: this.selectedId! }));
+	}
+
+	badgeState = (action: 'suspend' | 'reinstate' | 'revoke', done: string) =>
+		this.act(() => trpc.workers.badgeState.mutate({ workerId: this.selectedId!, action, reason: action === 'reinstate' ? null : this.reason }), done);
+
+	reissue = (done: string) =>
+		this.act(() => trpc.workers.reissue.mutate({ workerId: this.selectedId!, reason: this.reason, validUntil: this.validUntil }), done);
+
+	saveValidity = (done: string) =>
+		this.act(() => trpc.workers.validity.mutate({ workerId: this.selectedId!, validFrom: this.validFrom, validUntil: this.validUntil }), done);
+
+	rotateSecret = (done: string) => this.act(() => trpc.workers.rotateSecret.mutate({ workerId: this.selectedId! }), done);
+
+	setDisabled = (userId: string, disabled: boolean, done: string) => this.act(() => trpc.admin.users.setDisabled.mutate({ userId, disabled }), done);
+
+	/** Crops the photo to the badge's 3:4 portrait (centred) and shrinks it to a JPEG, then uploads it. */
+	uploadPortrait = async (file: File, messages: { tooBig: string; notImage: string; done: string }) => {
+		this.portraitError = null;
+		this.done = null;
+		if (file.size > PORTRAIT_SOURCE_MAX_BYTES) {
+			this.portraitError = messages.tooBig;
+			return;
+		}
+		let jpeg: Blob;
+		try {
+			jpeg = await cropPortrait(file);
+		} catch {
+			this.portraitError = messages.notImage;
+			return;
+		}
+		const res = await fetch(`/plan/api/workers/${encodeURIComponent(this.selectedId!)}/portrait`, {
+			method: 'POST',
+			headers: { 'content-type': jpeg.type },
+			body: jpeg
+		});
+		if (!res.ok) {
+			const body = (await res.json().catch(() => ({}))) as { message?: string };
+			this.portraitError = body.message ?? messages.notImage;
+			return;
+		}
+		this.done = messages.done;
+		await this.load();
+	};
+}
+
+const PORTRAIT = { width: 600, height: 800 };
+
+async function cropPortrait(file: Blob): Promise<Blob> {
+	const bitmap = await createImageBitmap(file);
+	const scale = Math.max(PORTRAIT.width / bitmap.width, PORTRAIT.height / bitmap.height);
+	const w = PORTRAIT.width / scale;
+	const h = PORTRAIT.height / scale;
+	const canvas = document.createElement('canvas');
+	canvas.width = PORTRAIT.width;
+	canvas.height = PORTRAIT.height;
+	canvas.getContext('2d')!.drawImage(bitmap, (bitmap.width - w) / 2, (bitmap.height - h) / 2, w, h, 0, 0, PORTRAIT.width, PORTRAIT.height);
+	bitmap.close();
+	return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('encode'))), 'image/jpeg', 0.85));
+}
