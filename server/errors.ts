@@ -30,6 +30,7 @@ export type AppErrorCode =
 	| 'SLOT_FULL'
 	| 'BOOKING_NOT_FOUND'
 	| 'BOOKING_LOCKED'
+	| 'UNAVAILABLE'
 	| 'INTERNAL';
 
 export type TrpcCode =
@@ -39,6 +40,7 @@ export type TrpcCode =
 	| 'NOT_FOUND'
 	| 'CONFLICT'
 	| 'TOO_MANY_REQUESTS'
+	| 'SERVICE_UNAVAILABLE'
 	| 'INTERNAL_SERVER_ERROR';
 
 export const TRPC_CODE: Record<AppErrorCode, TrpcCode> = {
@@ -69,6 +71,7 @@ export const TRPC_CODE: Record<AppErrorCode, TrpcCode> = {
 	SLOT_FULL: 'CONFLICT',
 	BOOKING_NOT_FOUND: 'NOT_FOUND',
 	BOOKING_LOCKED: 'CONFLICT',
+	UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 	INTERNAL: 'INTERNAL_SERVER_ERROR'
 };
 
@@ -82,7 +85,8 @@ export const APP_CODE_FOR_TRPC: Partial<Record<string, AppErrorCode>> = {
 	CONFLICT: 'CONFLICT',
 	TOO_MANY_REQUESTS: 'THROTTLED',
 	METHOD_NOT_SUPPORTED: 'VALIDATION',
-	PAYLOAD_TOO_LARGE: 'VALIDATION'
+	PAYLOAD_TOO_LARGE: 'VALIDATION',
+	SERVICE_UNAVAILABLE: 'UNAVAILABLE'
 };
 
 export function messageKeyFor(code: AppErrorCode): string {
