@@ -70,5 +70,5 @@ describe('npm test beside a running npm start', () => {
 			}
 		}
 		expect(app.output()).not.toContain('Cannot find module');
-	});
+	}, 600_000);
 });
