@@ -97,7 +97,7 @@ describe('https: a tablet reaches the app by a network name over TLS', () => {
 					}
 				);
 				req.on('error', fail);
-				req.end(JSON.stringify({ login: 'nobody', password: 'wrong password' }));
+				req.end(JSON.stringify({ login: 'nobody', password: 'wrong password', client: 'app' }));
 			});
 		// Refused for the credentials (not as cross-site): the request reached sign-in.
 		expect(await signIn(base)).toBe(401);
@@ -106,21 +106,29 @@ describe('https: a tablet reaches the app by a network name over TLS', () => {
 	});
 
 	it('is controlled by the service worker and starts offline', async () => {
-		await page.goto(`${base}/app`);
+		// The worker installed during the first visit; a new tab under the same name is controlled.
+		const tab = await context.newPage();
+		await tab.goto(`${base}/app`);
 		try {
-			await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+			await tab.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
 		} catch (err) {
-			throw new Error(`no service worker controller\n${consoleLines.join('\n')}`, { cause: err });
+			const state = await tab.evaluate(async () => {
+				const r = await navigator.serviceWorker.getRegistration();
+				return JSON.stringify({ secure: isSecureContext, scope: r?.scope, active: r?.active?.state, installing: r?.installing?.state, waiting: r?.waiting?.state });
+			});
+			throw new Error(`no service worker controller; registration ${state}\n${consoleLines.join('\n')}`, { cause: err });
 		}
-		expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
+		expect(await tab.evaluate(() => window.isSecureContext)).toBe(true);
 		await context.setOffline(true);
 		try {
-			const res = await page.reload();
+			const res = await tab.reload();
 			expect(res?.fromServiceWorker()).toBe(true);
-			await page.locator('.fitter-app main#main').waitFor();
-			await page.screenshot({ path: join(shots, 'https-app-offline-1280.png') });
+			await tab.locator('.fitter-app main#main').waitFor();
+			await tab.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
+			await tab.screenshot({ path: join(shots, 'https-app-offline-1280.png') });
 		} finally {
 			await context.setOffline(false);
+			await tab.close();
 		}
 	});
 
