@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -36,6 +36,22 @@ async function rawWrites(dir: string, set: { bytes: Uint8Array; sha256: string }
 	return set.length / ((performance.now() - started) / 1000);
 }
 
+/** The same bytes written durably (fsync of the file and its directory), as the store must. */
+async function durableWrites(dir: string, set: { bytes: Uint8Array; sha256: string }[]): Promise<number> {
+	mkdirSync(dir, { recursive: true });
+	const started = performance.now();
+	for (const p of set) {
+		const file = await open(join(dir, p.sha256), 'w');
+		await file.writeFile(p.bytes);
+		await file.sync();
+		await file.close();
+		const d = await open(dir, 'r');
+		await d.sync();
+		await d.close();
+	}
+	return set.length / ((performance.now() - started) / 1000);
+}
+
 async function storeUploads(database: Database, dir: string, set: { bytes: Uint8Array; sha256: string }[]): Promise<number> {
 	const store = filesystemBlobStore(dir);
 	const started = performance.now();
@@ -59,11 +75,13 @@ export async function run(): Promise<BenchRow[]> {
 		await rawWrites(join(dir, 'warm-raw'), photos(20));
 		const before = size();
 		const raw = await rawWrites(join(dir, 'raw'), photos(COUNT));
+		const durable = await durableWrites(join(dir, 'durable'), photos(COUNT));
 		const fs = await storeUploads(sqlite, join(dir, 'store'), photos(COUNT));
 		const growth = size() - before;
 		await sqlite.close();
 		const baseline = { label: 'fs.writeFile, same bytes', value: raw };
 		rows.push({ bench: 'blobs', case: `filesystem store, SQLite, ${COUNT} × 300 KB`, value: fs, unit: 'photos/s', baseline, goal: '≥ 0.5 of baseline' });
+		rows.push({ bench: 'blobs', case: `same, next to durable writes`, value: fs, unit: 'photos/s', baseline: { label: 'writeFile + fsync file and directory', value: durable } });
 		rows.push({ bench: 'blobs', case: `SQLite file growth per ${COUNT} photos`, value: growth / 1024, unit: 'KiB', goal: '< 1 MB (metadata only)' });
 
 		const url = process.env.TEST_DATABASE_URL;
