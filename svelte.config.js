@@ -3,7 +3,9 @@ import adapter from '@sveltejs/adapter-node';
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
 	kit: {
-		adapter: adapter({ out: 'build', precompress: true }),
+		// WYMIANA_BUILD_DIR: npm test builds elsewhere than the build/ a running npm start serves
+		// (server/build-dir.ts).
+		adapter: adapter({ out: process.env.WYMIANA_BUILD_DIR || 'build', precompress: true }),
 		alias: {
 			$server: 'server'
 		},

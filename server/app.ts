@@ -1,3 +1,4 @@
+import { moveBlobsToStore } from './blobs/move-blobs';
 import { openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrations';
 import { DEMO_ACCOUNTS, hasDemoData, isDatabaseEmpty, seedDemo } from './demo/seed';
@@ -34,6 +35,11 @@ async function start(): Promise<Services> {
 	if (process.env.WYMIANA_DEMO !== '0' && (await hasDemoData(database.db))) printDemoAccounts();
 	services = createServices(database);
 	const s = services;
+	// Blob bytes from before the blob store move out of the database in the background (resumable).
+	void moveBlobsToStore(s.db, s.blobs).then(
+		(r) => (r.moved > 0 || r.remaining > 0) && log.info(r, 'blob bytes moved out of the database'),
+		(err) => log.error({ err }, 'moving blob bytes out of the database failed; it is retried at the next start')
+	);
 	const purge = () =>
 		purgeResidentPhones(s.db).then(
 			(n) => n > 0 && log.info({ purged: n }, 'resident phone numbers purged after their exchange'),

@@ -15,7 +15,9 @@ import { unlockLogin } from './auth/auth.service';
 import { createLimiters, defaultSignInPolicy } from './auth/limits';
 import { audit } from './audit';
 import { isPostgresUrl, openDatabase, sqlitePath, type Database } from './db/database';
-import { BackupError, backupSqlite, restoreSqlite } from './ops/backup';
+import { BackupError, backupSqlite, blobsBeside, restoreBlobs, restoreSqlite } from './ops/backup';
+import { blobStoreFromEnv } from './blobs/blob-store';
+import { moveBlobsToStore } from './blobs/move-blobs';
 import { purgeResidentPhones } from './ops/retention';
 import { migrateToLatest } from './db/migrations';
 import type { Role } from './db/schema';
@@ -44,12 +46,15 @@ Commands:
       --last-name <name>    fitter only; defaults to the rest of --name
       --company <company>   fitter only, required: the employer printed on the badge
       --valid-until <date>  fitter only; badge expiry YYYY-MM-DD (default: one year from today)
-  backup --to <file>      SQLite only: a consistent online copy of the database (the server may keep running);
+  backup --to <file>      SQLite only: a consistent online copy of the database (the server may keep running)
+                          and of its photos and signatures (<file>.blobs/);
                           for PostgreSQL use pg_dump (see the README, "Backups")
   restore --from <file>   SQLite only, server STOPPED: checks the backup, keeps the current file as
                           <db>.before-restore-<time>, puts the backup in its place
   unlock --login <login>  lift a lock-out after wrong passwords or second-factor codes (it also ends by itself
                           after 15 minutes); the unlock is written to the audit log
+  blobs-move              move photo and signature bytes still in the database to the blob store
+                          (checked by hash; safe to interrupt and run again; the server also does it at start)
   purge                   erase residents' phone numbers of exchanged meter points now (the server does it hourly)
   import <csv>            import meter points from a CSV file (columns: see README, "Planner console")
       --dry-run             only check the file and print the report; store nothing
@@ -85,7 +90,7 @@ export async function runCli(argv: string[], io: CliIo = processIo(), env = proc
 			}
 			case 'backup': {
 				const to = fileOption(command, rest, 'to');
-				return await withDatabase(env, (database) => backupCommand(database, to, io));
+				return await withDatabase(env, (database) => backupCommand(database, to, io, env));
 			}
 			case 'restore': {
 				const from = fileOption(command, rest, 'from');
@@ -95,6 +100,14 @@ export async function runCli(argv: string[], io: CliIo = processIo(), env = proc
 				const login = fileOption(command, rest, 'login');
 				return await withDatabase(env, (database) => unlockCommand(database, login, io));
 			}
+			case 'blobs-move':
+				noOptions(command, rest);
+				return await withDatabase(env, async (database) => {
+					await migrateToLatest(database.db, database.dialect);
+					const r = await moveBlobsToStore(database.db, blobStoreFromEnv(env));
+					io.out(`moved ${r.moved} blobs to the store; ${r.remaining} left in the database${r.damaged.length ? ` (damaged, hash mismatch: ${r.damaged.join(', ')})` : ''}`);
+					return r.damaged.length ? 1 : 0;
+				});
 			case 'purge':
 				noOptions(command, rest);
 				return await withDatabase(env, async (database) => {
@@ -165,11 +178,11 @@ async function unlockCommand(database: Database, login: string, io: CliIo): Prom
 	return 0;
 }
 
-async function backupCommand(database: Database, to: string, io: CliIo): Promise<number> {
+async function backupCommand(database: Database, to: string, io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
 	try {
 		const started = performance.now();
-		const { bytes } = await backupSqlite(database, to);
-		io.out(`backup written to ${to} (${(bytes / 1024 / 1024).toFixed(1)} MiB in ${Math.round(performance.now() - started)} ms)`);
+		const { bytes, blobs } = await backupSqlite(database, to, blobStoreFromEnv(env));
+		io.out(`backup written to ${to} (${(bytes / 1024 / 1024).toFixed(1)} MiB in ${Math.round(performance.now() - started)} ms)${blobs ? `; ${blobs} photos and signatures in ${blobsBeside(to)}` : ''}`);
 		return 0;
 	} catch (e) {
 		if (e instanceof BackupError) throw new CommandError(e.message);
@@ -182,7 +195,8 @@ function restoreCommand(env: NodeJS.ProcessEnv, from: string, io: CliIo): number
 	const path = sqlitePath(env.DATABASE_URL);
 	try {
 		const { previous } = restoreSqlite(from, path);
-		io.out(`restored ${from} to ${path}${previous ? `; the replaced database is kept as ${previous}` : ''}`);
+		const blobs = restoreBlobs(from, blobStoreFromEnv(env));
+		io.out(`restored ${from} to ${path}${previous ? `; the replaced database is kept as ${previous}` : ''}${blobs ? `; ${blobs} photos and signatures put back in the blob store` : ''}`);
 		return 0;
 	} catch (e) {
 		if (e instanceof BackupError) throw new CommandError(e.message);

@@ -33,6 +33,7 @@ export type AppErrorCode =
 	| 'BOOKING_LOCKED'
 	| 'BATCH_TOO_LARGE'
 	| 'NOT_BATCHABLE'
+	| 'UNAVAILABLE'
 	| 'INTERNAL';
 
 export type TrpcCode =
@@ -42,6 +43,7 @@ export type TrpcCode =
 	| 'NOT_FOUND'
 	| 'CONFLICT'
 	| 'TOO_MANY_REQUESTS'
+	| 'SERVICE_UNAVAILABLE'
 	| 'INTERNAL_SERVER_ERROR';
 
 export const TRPC_CODE: Record<AppErrorCode, TrpcCode> = {
@@ -75,6 +77,7 @@ export const TRPC_CODE: Record<AppErrorCode, TrpcCode> = {
 	BOOKING_LOCKED: 'CONFLICT',
 	BATCH_TOO_LARGE: 'BAD_REQUEST',
 	NOT_BATCHABLE: 'BAD_REQUEST',
+	UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 	INTERNAL: 'INTERNAL_SERVER_ERROR'
 };
 
@@ -88,7 +91,8 @@ export const APP_CODE_FOR_TRPC: Partial<Record<string, AppErrorCode>> = {
 	CONFLICT: 'CONFLICT',
 	TOO_MANY_REQUESTS: 'THROTTLED',
 	METHOD_NOT_SUPPORTED: 'VALIDATION',
-	PAYLOAD_TOO_LARGE: 'VALIDATION'
+	PAYLOAD_TOO_LARGE: 'VALIDATION',
+	SERVICE_UNAVAILABLE: 'UNAVAILABLE'
 };
 
 export function messageKeyFor(code: AppErrorCode): string {

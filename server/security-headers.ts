@@ -43,14 +43,15 @@ export function securityHeaders(url: URL, existing: Headers): Record<string, str
  * blob PUTs), every form action — run by the first server hook before anything else; SvelteKit's
  * own check (form content types only) stays on behind it.
  */
-export function isCrossSiteWrite(request: Request, url: URL): boolean {
+export function isCrossSiteWrite(request: Request, url: URL, configuredOrigin: string | undefined = process.env.ORIGIN): boolean {
 	if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return false;
 	const origin = request.headers.get('origin');
-	// Same host is same site; the scheme is not compared, since behind a proxy (or without
-	// ORIGIN) the server may not know whether the browser used http or https.
 	if (origin !== null) {
 		try {
-			return new URL(origin).host !== url.host;
+			// With ORIGIN set, exactly that origin. Without it, the request's own host (the address a
+			// tablet reached the server by); the scheme is not compared, since behind a proxy the
+			// server may not know whether the browser used http or https.
+			return configuredOrigin ? new URL(origin).origin !== new URL(configuredOrigin).origin : new URL(origin).host !== url.host;
 		} catch {
 			return true;
 		}

@@ -3,17 +3,20 @@
  * "custom server"), with the app's fast path tried first, and the graceful shutdown of
  * adapter-node's own entry. `npm start` runs it after checking the build; it serves the build as is.
  *
- * Environment as adapter-node's: HOST, PORT, ORIGIN, ADDRESS_HEADER, XFF_DEPTH, SHUTDOWN_TIMEOUT
- * (seconds to finish requests after SIGTERM), KEEP_ALIVE_TIMEOUT, HEADERS_TIMEOUT (seconds).
+ * Environment as adapter-node's: HOST, PORT, ORIGIN, PROTOCOL_HEADER, ADDRESS_HEADER, XFF_DEPTH,
+ * SHUTDOWN_TIMEOUT (seconds to finish requests after SIGTERM), KEEP_ALIVE_TIMEOUT, HEADERS_TIMEOUT
+ * (seconds); TLS_CERT_FILE and TLS_KEY_FILE (PEM files) to serve HTTPS itself; and
+ * WYMIANA_BUILD_DIR, the build to serve (build/ by default).
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { join, resolve } from 'node:path';
+import https from 'node:https';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildDir } from './build-dir';
 import { registeredFastPath } from './fast-path';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
-
-const buildDir = join(resolve(import.meta.dirname, '..'), 'build');
 
 function seconds(name: string): number | undefined {
 	const v = process.env[name];
@@ -23,17 +26,44 @@ function seconds(name: string): number | undefined {
 	return n;
 }
 
+/**
+ * Without ORIGIN (and no proxy's PROTOCOL_HEADER), adapter-node takes every request for https and
+ * its host from the Host header. Tell it the scheme the request really came in on, so the app's
+ * URL is the one the browser used — on whatever address a tablet reaches it by — and its own
+ * origin checks compare like with like. Set on every request, so a client cannot choose it.
+ */
+const SCHEME_HEADER = 'x-wymiana-scheme';
+
+function tlsOptions(): https.ServerOptions | null {
+	const cert = process.env.TLS_CERT_FILE;
+	const key = process.env.TLS_KEY_FILE;
+	if (!cert && !key) return null;
+	if (!cert || !key) throw new Error('HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE (PEM files)');
+	return { cert: readFileSync(cert), key: readFileSync(key) };
+}
+
 export async function serve(): Promise<http.Server> {
+	const tls = tlsOptions();
+	const ownScheme = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+	if (ownScheme) process.env.PROTOCOL_HEADER = SCHEME_HEADER;
 	// Importing the handler initialises the app (SvelteKit's init hook: migrations, demo data), which
 	// registers the fast path.
-	const { handler } = (await import(pathToFileURL(join(buildDir, 'handler.js')).href)) as { handler: Handler };
+	const { handler } = (await import(pathToFileURL(join(buildDir(), 'handler.js')).href)) as { handler: Handler };
 	const fastPath = registeredFastPath();
 	const notFound = (res: http.ServerResponse) => () => {
 		res.statusCode = 404;
 		res.end('Not found');
 	};
 	const kit = (req: http.IncomingMessage, res: http.ServerResponse) => handler(req, res, notFound(res));
-	const server = http.createServer(fastPath ? (req, res) => fastPath(req, res, () => kit(req, res)) : kit);
+	const app = fastPath ? (req: http.IncomingMessage, res: http.ServerResponse) => fastPath(req, res, () => kit(req, res)) : kit;
+	const scheme = tls ? 'https' : 'http';
+	const listener = ownScheme
+		? (req: http.IncomingMessage, res: http.ServerResponse) => {
+				req.headers[SCHEME_HEADER] = scheme;
+				app(req, res);
+			}
+		: app;
+	const server: http.Server = tls ? https.createServer(tls, listener) : http.createServer(listener);
 
 	const keepAlive = seconds('KEEP_ALIVE_TIMEOUT');
 	if (keepAlive !== undefined) server.keepAliveTimeout = keepAlive * 1000;
@@ -74,6 +104,6 @@ export async function serve(): Promise<http.Server> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-	await serve();
-	process.stdout.write(`Listening on http://${process.env.HOST || '0.0.0.0'}:${process.env.PORT || 3000}\n`);
+	const server = await serve();
+	process.stdout.write(`Listening on ${server instanceof https.Server ? 'https' : 'http'}://${process.env.HOST || '0.0.0.0'}:${process.env.PORT || 3000}\n`);
 }

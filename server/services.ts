@@ -2,14 +2,17 @@ import type { Kysely } from 'kysely';
 import type { Database } from './db/database';
 import type { DB } from './db/schema';
 import { createLimiters, defaultSignInPolicy, type Limiters, type SignInPolicy } from './auth/limits';
+import { blobStoreFromEnv, type BlobStore } from './blobs/blob-store';
 
 /** Everything a request handler needs that outlives the request. Created once per process. */
 export interface Services {
 	database: Database;
 	db: Kysely<DB>;
 	limiters: Limiters;
+	/** Where photo, signature and portrait bytes live (the database keeps their metadata). */
+	blobs: BlobStore;
 }
 
-export function createServices(database: Database, opts: { signInPolicy?: Partial<SignInPolicy> } = {}): Services {
-	return { database, db: database.db, limiters: createLimiters(database, { ...defaultSignInPolicy, ...opts.signInPolicy }) };
+export function createServices(database: Database, opts: { signInPolicy?: Partial<SignInPolicy>; blobs?: BlobStore } = {}): Services {
+	return { database, db: database.db, limiters: createLimiters(database, { ...defaultSignInPolicy, ...opts.signInPolicy }), blobs: opts.blobs ?? blobStoreFromEnv() };
 }

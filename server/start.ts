@@ -4,13 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { Server as HttpsServer } from 'node:https';
+import { networkInterfaces } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { buildDir, ROOT } from './build-dir';
 
-const root = resolve(import.meta.dirname, '..');
-const buildDir = join(root, 'build');
-const stampFile = join(buildDir, '.source-hash');
+const root = ROOT;
 const SOURCES = ['src', 'server', 'static', 'svelte.config.js', 'vite.config.ts', 'package-lock.json', 'package.json'];
 const IGNORED = new Set(['paraglide', 'node_modules', '.svelte-kit']);
 
@@ -37,10 +38,12 @@ export function sourceHash(): string {
 	return h.digest('hex');
 }
 
+/** Builds into buildDir() unless it holds a build of exactly these sources. */
 export function ensureBuilt(): void {
+	const stampFile = join(buildDir(), '.source-hash');
 	const hash = sourceHash();
 	const current = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : null;
-	if (current === hash && existsSync(join(buildDir, 'handler.js'))) return;
+	if (current === hash && existsSync(join(buildDir(), 'handler.js'))) return;
 	process.stdout.write(current ? 'Sources changed; rebuilding…\n' : 'No build yet; building (about a minute)…\n');
 	const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
 	// A test runner's NODE_ENV=test would give a development build (no service worker).
@@ -52,14 +55,32 @@ export function ensureBuilt(): void {
 	writeFileSync(stampFile, hash + '\n');
 }
 
+/**
+ * The addresses a tablet on the same network can open. Without HTTPS only localhost gets a
+ * service worker and a camera (browsers allow them in a secure context only), so over plain HTTP
+ * the list says so.
+ */
+export function reachableAt(port: string, https: boolean): string {
+	const scheme = https ? 'https' : 'http';
+	const lan = Object.values(networkInterfaces())
+		.flat()
+		.filter((a) => a && !a.internal && a.family === 'IPv4')
+		.map((a) => `  ${scheme}://${a!.address}:${port}`);
+	const lines = [`Wymiana is running at ${scheme}://localhost:${port}`];
+	if (process.env.ORIGIN) lines.push(`  ORIGIN is set: browsers must use ${process.env.ORIGIN}`);
+	else if (lan.length) {
+		lines.push(`On this network${https ? '' : ' (plain HTTP: tablets get no offline mode and no camera; see "HTTPS for tablets" in the README)'}:`, ...lan);
+	}
+	return lines.join('\n') + '\n';
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 	ensureBuilt();
 	process.env.PORT ??= '3000';
-	// adapter-node takes a request for https unless told otherwise, and then refuses the browser's
-	// own http form posts and API calls as cross-site. Behind a proxy or on another address, set
-	// ORIGIN (see the README).
-	process.env.ORIGIN ??= `http://localhost:${process.env.PORT}`;
+	// No ORIGIN by default: the server answers on whatever address it is reached by (localhost, a
+	// LAN address, a name), each request checked against its own host. Behind a proxy, set ORIGIN
+	// or PROTOCOL_HEADER (see the README).
 	process.env.BODY_SIZE_LIMIT ??= '25M';
-	await (await import('./serve')).serve();
-	process.stdout.write(`Wymiana is running at http://localhost:${process.env.PORT}\n`);
+	const server = await (await import('./serve')).serve();
+	process.stdout.write(reachableAt(process.env.PORT, server instanceof HttpsServer));
 }

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import type { Handle, HandleServerError, RequestEvent, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { building } from '$app/environment';
 import { paraglideMiddleware } from '$lib/paraglide/server.js';
 import { closeApp, getServices, initApp, markStopping } from '$server/app';
 import { lookupSession, SESSION_COOKIE } from '$server/auth/sessions';
+import { messageKeyFor } from '$server/errors';
 import { registerFastPath } from '$server/fast-path';
+import { toLocale, translate } from '$server/i18n';
 import { log } from '$server/log';
 import { publicRuntime } from '$server/public/runtime';
+import { LANG_COOKIE } from '$server/public/verify-cache';
 import { createVerifyFastPath, keepPage } from '$server/public/verify-fast-path';
 import { isCrossSiteWrite, securityHeaders } from '$server/security-headers';
 
@@ -34,13 +37,25 @@ const core: Handle = async ({ event, resolve }) => {
 			headers: { 'content-type': 'application/json', ...securityHeaders(event.url, new Headers()) }
 		});
 	}
-	const token = event.cookies.get(SESSION_COOKIE);
-	if (token) {
-		const found = await lookupSession(getServices().db, token);
-		if (found.status === 'ok') event.locals.auth = { session: found.session, user: found.user };
-		else if (found.status !== 'none') event.locals.sessionProblem = found.status;
+	const { availability } = getServices().database;
+	if (!availability.available && event.url.pathname !== '/healthz') return databaseAway(event);
+	const since = Date.now();
+	const databaseFailed = () => !availability.available || availability.lastFailureAt >= since;
+	let response: Response;
+	try {
+		const token = event.cookies.get(SESSION_COOKIE);
+		if (token) {
+			const found = await lookupSession(getServices().db, token);
+			if (found.status === 'ok') event.locals.auth = { session: found.session, user: found.user };
+			else if (found.status !== 'none') event.locals.sessionProblem = found.status;
+		}
+		response = await resolve(event);
+	} catch (e) {
+		if (databaseFailed()) return databaseAway(event);
+		throw e;
 	}
-	const response = await resolve(event);
+	// A request the database failed under (it went away meanwhile) says so rather than "internal error".
+	if (response.status >= 500 && databaseFailed()) return databaseAway(event);
 	response.headers.set('x-request-id', event.locals.requestId);
 	for (const [name, value] of Object.entries(securityHeaders(event.url, response.headers))) response.headers.set(name, value);
 	log.info(
@@ -49,6 +64,15 @@ const core: Handle = async ({ event, resolve }) => {
 	);
 	return event.locals.keepPage ? keepPage(publicRuntime(getServices()), event.request, event.url, response, event.locals.keepPage) : response;
 };
+
+/** The database is away (restart, failover): a clear 503 at once; tablets keep their data and retry. */
+function databaseAway(event: RequestEvent): Response {
+	const message = translate(messageKeyFor('UNAVAILABLE'), {}, toLocale(event.cookies.get(LANG_COOKIE)));
+	return new Response(JSON.stringify({ status: 'database-unavailable', appCode: 'UNAVAILABLE', message }), {
+		status: 503,
+		headers: { 'content-type': 'application/json', 'retry-after': '5', 'cache-control': 'no-store', 'x-request-id': event.locals.requestId, ...securityHeaders(event.url, new Headers()) }
+	});
+}
 
 const i18n: Handle = ({ event, resolve }) =>
 	paraglideMiddleware(event.request, ({ request: localizedRequest, locale }) => {

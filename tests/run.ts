@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import pg from 'pg';
-import { ensureBuilt } from '../server/start';
 import { chromiumPath } from './e2e/browser';
+import { buildForTests } from './support/test-build';
 
 const root = resolve(import.meta.dirname, '..');
 const ci = !!process.env.CI && process.env.CI !== 'false';
@@ -51,11 +51,12 @@ if (!process.env.TEST_DATABASE_URL) {
 	if (ci) fail('CI must run the PostgreSQL suite: TEST_DATABASE_URL is not set (see .ci/run).');
 	notes.push('PostgreSQL suite NOT run: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run it.');
 }
+// The server tests start the built app too; the build goes to build-test/, beside a running npm start.
+buildForTests();
 const browser = chromiumPath();
 const projects = ['unit', 'server'];
 if (browser) {
 	projects.push('e2e');
-	ensureBuilt();
 } else {
 	if (ci) fail('CI must run the browser suite: Chromium not found (apt-get install -y chromium).');
 	notes.push('Browser suite NOT run: Chromium not found at /usr/bin/chromium (apt-get install -y chromium) or CHROMIUM_PATH.');

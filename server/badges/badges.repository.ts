@@ -1,5 +1,7 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { BlobStore } from '../blobs/blob-store';
 import type { DB, LookupOutcome, LookupSource } from '../db/schema';
+import { findBlob } from '../sync/blobs';
 import { newId } from '../util/ids';
 
 /** Whether the worker's sign-in account is disabled: a disabled fitter must not read as valid anywhere. */
@@ -36,13 +38,9 @@ export function findWorker(db: Kysely<DB>, id: string) {
 }
 
 /** A badge photo: only blobs that are some worker's photo (never meter or signature photos). */
-export function findBadgePhoto(db: Kysely<DB>, sha256: string) {
-	return db
-		.selectFrom('blobs')
-		.innerJoin('workers', 'workers.photo_sha256', 'blobs.sha256')
-		.select(['blobs.content_type', 'blobs.data'])
-		.where('blobs.sha256', '=', sha256)
-		.executeTakeFirst();
+export async function findBadgePhoto(db: Kysely<DB>, sha256: string, store: BlobStore) {
+	const isPortrait = await db.selectFrom('workers').select('id').where('photo_sha256', '=', sha256).limit(1).executeTakeFirst();
+	return isPortrait ? findBlob(db, sha256, store) : undefined;
 }
 
 export interface LookupEntry {

@@ -9,6 +9,7 @@ import {
 	SqliteDialect,
 	type DialectAdapter
 } from 'kysely';
+import { ALWAYS_AVAILABLE, watchAvailability, type DatabaseAvailability } from './availability';
 import type { DB } from './schema';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -20,6 +21,8 @@ export interface Database {
 	raw: { kind: 'sqlite'; client: SQLite.Database } | { kind: 'postgres'; client: pg.Pool };
 	/** The DATABASE_URL it was opened with (for connections of their own, such as LISTEN). */
 	url: string;
+	/** Whether the database answers right now (PostgreSQL can restart under a running server). */
+	availability: DatabaseAvailability;
 	close(): Promise<void>;
 }
 
@@ -89,14 +92,52 @@ export function pgConfig(url: string): pg.ClientConfig {
 
 export function openDatabase(url: string | undefined = process.env.DATABASE_URL): Database {
 	if (isPostgresUrl(url)) {
-		const pool = new pg.Pool({ ...pgConfig(url!), max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
-		const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+		const pool = new pg.Pool({
+			...pgConfig(url!),
+			max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+			// While the database is away a request waits at most this long for a connection.
+			connectionTimeoutMillis: Number(process.env.DATABASE_CONNECT_TIMEOUT_MS ?? 5000)
+		});
+		const availability = watchAvailability(() => pool.query('select 1'));
+		// A server restart or pg_terminate_backend ends idle pooled connections with an 'error'
+		// event: unhandled, it would end the process (and every instance at once).
+		pool.on('error', (err) => availability.report(err));
+		const watched = new WeakSet<pg.PoolClient>();
+		const db = new Kysely<DB>({
+			dialect: new PostgresDialect({
+				pool: {
+					async connect() {
+						let client: pg.PoolClient;
+						try {
+							client = await pool.connect();
+						} catch (err) {
+							availability.report(err);
+							throw err;
+						}
+						// A connection held between queries (inside a transaction) gets the same event.
+						if (!watched.has(client)) {
+							watched.add(client);
+							client.on('error', (err) => availability.report(err));
+						}
+						return client;
+					},
+					end: () => pool.end()
+				}
+			}),
+			log: (event) => {
+				if (event.level === 'error') availability.report(event.error);
+			}
+		});
 		return {
 			db,
 			dialect: 'postgres',
 			raw: { kind: 'postgres', client: pool },
 			url: url!,
-			close: () => db.destroy()
+			availability,
+			close: async () => {
+				availability.close();
+				await db.destroy();
+			}
 		};
 	}
 	const path = sqlitePath(url);
@@ -112,6 +153,7 @@ export function openDatabase(url: string | undefined = process.env.DATABASE_URL)
 		dialect: 'sqlite',
 		raw: { kind: 'sqlite', client },
 		url: url ?? `file:${path}`,
+		availability: ALWAYS_AVAILABLE,
 		close: () => db.destroy()
 	};
 }

@@ -104,7 +104,10 @@ export interface BlobsTable {
 	sha256: string;
 	content_type: string;
 	size: number;
+	/** Empty once the bytes are in the blob store (stored_in set); see migration 0014. */
 	data: Uint8Array;
+	/** Where the bytes are: null = still in `data` (from before 0014), 'fs' = the filesystem store. */
+	stored_in: Generated<'fs' | null>;
 	created_at: string;
 }
 

@@ -1,5 +1,7 @@
-import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import type { BlobStore } from '../blobs/blob-store';
 import type { Database } from '../db/database';
 import { migrationNames } from '../db/migrations';
 
@@ -10,16 +12,68 @@ import { migrationNames } from '../db/migrations';
  */
 export class BackupError extends Error {}
 
-export async function backupSqlite(database: Database, target: string): Promise<{ bytes: number; pages: number }> {
+/** The blob files that go with a backup file. */
+export function blobsBeside(target: string): string {
+	return `${target}.blobs`;
+}
+
+/**
+ * A consistent online copy of the database and, with a blob store, of every blob the copy refers
+ * to (in `<target>.blobs/`, the store's layout). Blobs are written to the store before their row,
+ * and never change, so every blob the snapshot names is in the store when it is copied after.
+ */
+export async function backupSqlite(database: Database, target: string, store?: BlobStore): Promise<{ bytes: number; pages: number; blobs: number }> {
 	if (database.raw.kind !== 'sqlite') throw new BackupError('this database is PostgreSQL: use pg_dump (see the README, "Backups")');
 	if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new file name`);
 	const partial = `${target}.partial`;
+	const partialBlobs = `${blobsBeside(target)}.partial`;
 	rmSync(partial, { force: true });
+	rmSync(partialBlobs, { recursive: true, force: true });
 	const { totalPages } = await database.raw.client.backup(partial);
-	// Only a complete copy gets the real name: a backup interrupted half-way is never mistaken for one.
 	checkBackupFile(partial);
+	let blobs = 0;
+	if (store) {
+		const snapshot = new SQLite(partial, { readonly: true, fileMustExist: true });
+		try {
+			const rows = snapshot.prepare(`select sha256 from blobs where stored_in is not null`).pluck().all() as string[];
+			for (const sha256 of rows) {
+				const to = join(partialBlobs, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+				mkdirSync(dirname(to), { recursive: true });
+				if (!existsSync(store.pathOf(sha256))) throw new BackupError(`blob ${sha256} is missing from the store at ${store.root}`);
+				copyFileSync(store.pathOf(sha256), to);
+				blobs++;
+			}
+		} finally {
+			snapshot.close();
+		}
+		if (blobs > 0) renameSync(partialBlobs, blobsBeside(target));
+	}
+	// Only a complete copy gets the real name: a backup interrupted half-way is never mistaken for one.
 	renameSync(partial, target);
-	return { bytes: statSync(target).size, pages: totalPages };
+	return { bytes: statSync(target).size, pages: totalPages, blobs };
+}
+
+/** Puts a backup's blob files into the store (content-addressed: files already there are kept). */
+export function restoreBlobs(backup: string, store: BlobStore): number {
+	const from = blobsBeside(backup);
+	if (!existsSync(from)) return 0;
+	let copied = 0;
+	for (const a of readdirSync(from)) {
+		for (const b of readdirSync(join(from, a))) {
+			for (const sha256 of readdirSync(join(from, a, b))) {
+				const to = store.pathOf(sha256);
+				if (existsSync(to)) continue;
+				mkdirSync(dirname(to), { recursive: true });
+				try {
+					linkSync(join(from, a, b, sha256), to);
+				} catch {
+					copyFileSync(join(from, a, b, sha256), to);
+				}
+				copied++;
+			}
+		}
+	}
+	return copied;
 }
 
 /** A readable, intact SQLite file with Wymiana's schema at a version this build knows. */

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
+import { blobStoreFromEnv, type BlobStore } from '../blobs/blob-store';
 import type { DB } from '../db/schema';
 import { AppError } from '../errors';
 import { nowIso } from '../util/ids';
@@ -11,18 +13,26 @@ export const MAX_BLOB_BYTES = 20_000_000;
 
 /**
  * Stores a photo or signature under its sha256. Idempotent: a resend of the same bytes is a no-op.
- * Photos that were waiting for these bytes are announced to the crew as uploaded.
+ * The bytes go to the blob store first and the metadata row after, so a row always means the
+ * bytes are safe. Photos that were waiting for these bytes are announced to the crew as uploaded.
  */
-export async function storeBlob(db: Kysely<DB>, sha256: string, contentType: string, bytes: Uint8Array): Promise<'stored' | 'exists'> {
+export async function storeBlob(db: Kysely<DB>, sha256: string, contentType: string, bytes: Uint8Array, store: BlobStore = blobStoreFromEnv()): Promise<'stored' | 'exists'> {
 	if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AppError('VALIDATION', { fieldErrors: { sha256: ['sha256'] } });
 	if (!(BLOB_TYPES as readonly string[]).includes(contentType)) throw new AppError('VALIDATION', { fieldErrors: { contentType: [contentType] } });
 	if (bytes.byteLength === 0 || bytes.byteLength > MAX_BLOB_BYTES) throw new AppError('VALIDATION', { fieldErrors: { size: [String(bytes.byteLength)] } });
 	const actual = createHash('sha256').update(bytes).digest('hex');
 	if (actual !== sha256) throw new AppError('VALIDATION', { detail: 'the bytes do not match their sha256', fieldErrors: { sha256: ['mismatch'] } });
+	if (await db.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst()) return 'exists';
+	await store.put(sha256, bytes);
 	return db.transaction().execute(async (trx) => {
 		const existing = await trx.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst();
 		if (existing) return 'exists';
-		await trx.insertInto('blobs').values({ sha256, content_type: contentType, size: bytes.byteLength, data: bytes, created_at: nowIso() }).execute();
+		await trx
+			.insertInto('blobs')
+			.values({ sha256, content_type: contentType, size: bytes.byteLength, data: EMPTY, stored_in: store.kind, created_at: nowIso() })
+			// Two uploads of the same bytes at once: the second finds the first's row.
+			.onConflict((oc) => oc.column('sha256').doNothing())
+			.execute();
 		const waiting = await trx
 			.selectFrom('job_photos')
 			.innerJoin('jobs', 'jobs.id', 'job_photos.job_id')
@@ -33,6 +43,43 @@ export async function storeBlob(db: Kysely<DB>, sha256: string, contentType: str
 		await recordChanges(trx, waiting.map(({ crew_id, ...p }) => ({ entity: 'photo', id: p.id, op: 'put', crewId: crew_id, data: photoDto(p, true) })));
 		return 'stored';
 	});
+}
+
+const EMPTY = new Uint8Array(0);
+
+export interface StoredBlob {
+	sha256: string;
+	contentType: string;
+	size: number;
+	/** The bytes from `start` to `end` inclusive, or all of them. */
+	stream(range?: { start: number; end: number }): Readable;
+	bytes(): Promise<Buffer>;
+}
+
+/**
+ * A blob by its sha256, wherever its bytes are (the store, or the row for blobs not moved out
+ * yet), or undefined.
+ */
+export async function findBlob(db: Kysely<DB>, sha256: string, store: BlobStore = blobStoreFromEnv()): Promise<StoredBlob | undefined> {
+	const row = await db.selectFrom('blobs').select(['sha256', 'content_type', 'size', 'stored_in']).where('sha256', '=', sha256).executeTakeFirst();
+	if (!row) return undefined;
+	const base = { sha256, contentType: row.content_type, size: row.size };
+	if (row.stored_in) {
+		return {
+			...base,
+			stream: (range) => store.stream(sha256, range),
+			bytes: async () => (await store.read(sha256)) ?? Buffer.alloc(0)
+		};
+	}
+	const inRow = async () => Buffer.from((await db.selectFrom('blobs').select('data').where('sha256', '=', sha256).executeTakeFirstOrThrow()).data);
+	return {
+		...base,
+		stream: (range) => Readable.from((async function* () {
+			const all = await inRow();
+			yield range ? all.subarray(range.start, range.end + 1) : all;
+		})()),
+		bytes: inRow
+	};
 }
 
 /** Finished jobs whose photos or signatures have not all arrived: not complete on the server yet. */

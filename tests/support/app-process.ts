@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { buildDir } from '../../server/build-dir';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -29,7 +30,7 @@ export class AppProcess {
 		readonly port: number,
 		private readonly env: Record<string, string>
 	) {
-		if (!existsSync(join(root, 'build', 'handler.js'))) throw new Error('no build: run `npm run build` (npm test builds first)');
+		if (!existsSync(join(buildDir(), 'handler.js'))) throw new Error(`no build in ${buildDir()}: run \`npm run build\` (npm test builds first)`);
 	}
 
 	get url(): string {
@@ -38,6 +39,11 @@ export class AppProcess {
 
 	output(): string {
 		return this.log;
+	}
+
+	/** The process is still running (it has not crashed or exited). */
+	get alive(): boolean {
+		return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
 	}
 
 	async start(): Promise<void> {

@@ -20,6 +20,7 @@ import * as m0010 from './0010-lookup-hits';
 import * as m0011 from './0011-user-changes';
 import * as m0012 from './0012-back-office';
 import * as m0013 from './0013-job-exceptions';
+import * as m0014 from './0014-blob-store';
 import * as m0015 from './0015-optical-readings';
 
 export interface MigrationContext {
@@ -46,6 +47,7 @@ const migrations: Record<string, PortableMigration> = {
 	'0011-user-changes': m0011,
 	'0012-back-office': m0012,
 	'0013-job-exceptions': m0013,
+	'0014-blob-store': m0014,
 	'0015-optical-readings': m0015
 };
 

@@ -6,15 +6,15 @@
  * only when a fitter opens those steps (reported if it does not).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { buildDir } from '../../../server/build-dir';
 import { ensureBuilt } from '../../../server/start';
 import { CHROMIUM_ARGS, chromiumPath } from '../../e2e/browser';
 import { startApp } from '../../e2e/app-server';
 import type { BenchRow } from '../report';
 
-const root = resolve(import.meta.dirname, '../../..');
 
 function* jsFiles(dir: string): Generator<string> {
 	for (const entry of readdirSync(dir)) {
@@ -56,7 +56,7 @@ export async function run(): Promise<BenchRow[]> {
 		await page.waitForTimeout(1500);
 		const shell = [...loaded.values()].reduce((a, b) => a + b, 0);
 		let all = 0;
-		for (const file of jsFiles(join(root, 'build', 'client', '_app'))) all += gzipSync(readFileSync(file), { level: 9 }).length;
+		for (const file of jsFiles(join(buildDir(), 'client', '_app'))) all += gzipSync(readFileSync(file), { level: 9 }).length;
 		const scanLoaded = [...loaded.keys()].filter((p) => /zxing|scan|pdf|signature/i.test(p));
 		process.stdout.write(
 			`shell: ${scriptsUntilList} scripts, ${(untilList / 1024).toFixed(1)} KB gzipped until the job list shows; ` +

@@ -2,6 +2,7 @@ import { error } from '@sveltejs/kit';
 import { getLocale } from '$lib/paraglide/runtime.js';
 import { m } from '$lib/paraglide/messages.js';
 import { getServices } from '$server/app';
+import { findBlob } from '$server/sync/blobs';
 import { audit } from '$server/audit';
 import { renderBadgeCard } from '$server/badges/badge-card';
 import { signBadgeToken } from '$server/badges/badge-token';
@@ -20,9 +21,8 @@ export const GET: RequestHandler = async ({ params, locals, url, getClientAddres
 	const { db } = getServices();
 	const worker = await findWorker(db, params.id.slice(0, 64));
 	if (!worker) error(404);
-	const photo = worker.photo_sha256
-		? await db.selectFrom('blobs').select(['content_type', 'data']).where('sha256', '=', worker.photo_sha256).executeTakeFirst()
-		: undefined;
+	const blob = worker.photo_sha256 ? await findBlob(db, worker.photo_sha256, getServices().blobs) : undefined;
+	const photo = blob ? { contentType: blob.contentType, data: await blob.bytes() } : null;
 	const keys = await publicKeys(db);
 	// ORIGIN (adapter-node) is the operator's public address; the QR must point there.
 	const origin = process.env.ORIGIN ?? url.origin;
@@ -33,7 +33,7 @@ export const GET: RequestHandler = async ({ params, locals, url, getClientAddres
 			company: worker.company,
 			badgeNumber: worker.badge_number,
 			validUntil: worker.valid_until,
-			photo: photo ? { contentType: photo.content_type, data: photo.data } : null,
+			photo,
 			url: `${origin}/v/${signBadgeToken(keys, worker.badge_number)}`,
 			hotline: m.hotline_number()
 		},

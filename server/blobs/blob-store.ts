@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+
+/**
+ * Where the bytes of photos, signatures and portraits live: a content-addressed store outside the
+ * database (the database keeps their metadata). Bytes are stored under their sha256, checked by
+ * the caller, so a name always holds exactly the bytes it names and writing twice is harmless.
+ */
+export interface BlobStore {
+	readonly kind: 'fs';
+	/** Stores the bytes under their (already verified) sha256; durable when it resolves. */
+	put(sha256: string, bytes: Uint8Array): Promise<void>;
+	/** The stored size, or null when the store does not have it. */
+	size(sha256: string): Promise<number | null>;
+	/** The bytes, or null. */
+	read(sha256: string): Promise<Buffer | null>;
+	/** A stream of the bytes from `start` to `end` inclusive (the whole blob without them). */
+	stream(sha256: string, range?: { start: number; end: number }): Readable;
+	/** The file a sha256 is kept in (for backups of the filesystem store). */
+	pathOf(sha256: string): string;
+	readonly root: string;
+}
+
+/** The store is full, read-only or unreachable: the upload is answered 503 and the tablet retries. */
+export class BlobStoreUnavailable extends Error {}
+
+const UNAVAILABLE_CODES = new Set(['ENOTDIR', 'ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOTCONN', 'ESTALE', 'EMFILE', 'ENFILE']);
+
+export const DEFAULT_BLOB_DIR = './data/blobs';
+
+/**
+ * The filesystem store: `<root>/ab/cd/<sha256>`. A blob is written to a temporary name in its
+ * final directory, fsynced, then renamed into place (atomic on one filesystem) and the directory
+ * fsynced: a crash mid-write leaves at most a temporary file, never a short file under the final
+ * name. Two uploads of the same bytes at once each write their own temporary file and the second
+ * rename replaces identical bytes with identical bytes.
+ */
+export function filesystemBlobStore(root: string): BlobStore {
+	const base = resolve(root);
+	const pathOf = (sha256: string) => join(base, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+	const size = async (sha256: string) => {
+		try {
+			return (await stat(pathOf(sha256))).size;
+		} catch {
+			return null;
+		}
+	};
+	return {
+		kind: 'fs',
+		root: base,
+		pathOf,
+		size,
+		async put(sha256, bytes) {
+			const final = pathOf(sha256);
+			if ((await size(sha256)) === bytes.byteLength) return;
+			const dir = dirname(final);
+			const tmp = join(dir, `.${sha256}.${process.pid}.${randomUUID()}.tmp`);
+			try {
+				await mkdir(dir, { recursive: true });
+				const file = await open(tmp, 'wx');
+				try {
+					await file.writeFile(bytes);
+					await file.sync();
+				} finally {
+					await file.close();
+				}
+				await rename(tmp, final);
+				const d = await open(dir, 'r');
+				try {
+					await d.sync();
+				} finally {
+					await d.close();
+				}
+			} catch (e) {
+				await unlink(tmp).catch(() => {});
+				const code = (e as NodeJS.ErrnoException).code;
+				if (code && UNAVAILABLE_CODES.has(code)) throw new BlobStoreUnavailable(`blob store at ${base}: ${code}`, { cause: e });
+				throw e;
+			}
+		},
+		async read(sha256) {
+			try {
+				return await readFile(pathOf(sha256));
+			} catch {
+				return null;
+			}
+		},
+		stream(sha256, range) {
+			return createReadStream(pathOf(sha256), range);
+		}
+	};
+}
+
+/** The store this process uses: WYMIANA_BLOB_DIR, or data/blobs beside the default database. */
+export function blobStoreFromEnv(env: NodeJS.ProcessEnv = process.env): BlobStore {
+	return filesystemBlobStore(env.WYMIANA_BLOB_DIR || DEFAULT_BLOB_DIR);
+}

@@ -1,0 +1,169 @@
+/**
+ * A fleet syncing at once: two server instances on one PostgreSQL and FLEET_DEVICES simulated
+ * tablets (default 200; separate device ids, real HTTP, each signed in on its own) that each push a
+ * day's work — FLEET_MUTATIONS mutations (default 400) in batches of 100 and 5 photos of ~300 KB —
+ * all at once, spread over both instances. Reported: mutations/s, photos/s, p50/p99 push latency,
+ * errors, and what the server holds afterwards (nothing lost), next to one device pushing alone in
+ * the same run. Needs TEST_DATABASE_URL and a build (npm start or npm test makes one).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { openDatabase } from '../../../server/db/database';
+import { migrateToLatest } from '../../../server/db/migrations';
+import { seedDemo } from '../../../server/demo/seed';
+import { crewOfUser } from '../../../server/jobs/jobs.repository';
+import { SESSION_COOKIE } from '../../../server/auth/sessions';
+import { AppProcess, freePort } from '../../support/app-process';
+import type { BenchRow } from '../report';
+
+const DEVICES = Number(process.env.FLEET_DEVICES ?? 200);
+const MUTATIONS = Number(process.env.FLEET_MUTATIONS ?? 400);
+const PHOTOS = 5;
+const FITTERS = ['monter1', 'monter2', 'monter3'];
+
+interface Device {
+	clientId: string;
+	cookie: string;
+	base: string;
+	jobIds: string[];
+}
+
+interface Tally {
+	pushMs: number[];
+	errors: string[];
+	mutations: number;
+	photos: number;
+}
+
+async function trpc(base: string, path: string, input: unknown, cookie = ''): Promise<Response> {
+	return fetch(`${base}/api/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(input) });
+}
+
+async function signIn(base: string, login: string): Promise<string> {
+	const res = await trpc(base, 'auth.signIn', { login, password: 'monter-demo', client: 'app' });
+	if (!res.ok) throw new Error(`sign-in ${login}: ${res.status} ${await res.text()}`);
+	const set = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+	if (!set) throw new Error('no session cookie');
+	return set.split(';')[0]!;
+}
+
+type Photo = { bytes: Uint8Array<ArrayBuffer>; sha256: string };
+
+function photo(): Photo {
+	const bytes = new Uint8Array(randomBytes(280_000 + Math.floor(Math.random() * 40_000)));
+	return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** A day's work: starts and notes on the crew's jobs, and the photos it took. */
+function dayOfWork(jobIds: string[], photos: Photo[]) {
+	const at = new Date().toISOString();
+	const out: { id: number; name: string; args: unknown; at: string }[] = [];
+	let j = 0;
+	while (out.length < MUTATIONS) {
+		const jobId = jobIds[j++ % jobIds.length]!;
+		const p = photos[out.length % 80 === 0 ? Math.min(photos.length - 1, out.length / 80) : -1];
+		if (p) out.push({ id: out.length + 1, name: 'photo.attach', args: { photoId: uuidv7(), jobId, sha256: p.sha256, kind: 'meter', contentType: 'image/jpeg', size: p.bytes.byteLength }, at });
+		else if (out.length % 2) out.push({ id: out.length + 1, name: 'job.start', args: { jobId }, at });
+		else out.push({ id: out.length + 1, name: 'job.note', args: { jobId, noteId: uuidv7(), text: 'Wymiana bez uwag.' }, at });
+	}
+	return out.slice(0, MUTATIONS);
+}
+
+async function work(device: Device, tally: Tally): Promise<void> {
+	const photos = Array.from({ length: PHOTOS }, photo);
+	const mutations = dayOfWork(device.jobIds, photos);
+	for (let i = 0; i < mutations.length; i += 100) {
+		const started = performance.now();
+		const res = await trpc(device.base, 'sync.push', { clientId: device.clientId, mutations: mutations.slice(i, i + 100) }, device.cookie);
+		tally.pushMs.push(performance.now() - started);
+		if (!res.ok) {
+			tally.errors.push(`push ${res.status}`);
+			return;
+		}
+		const body = (await res.json()) as { result: { data: { results: { status: string }[] } } };
+		tally.mutations += body.result.data.results.filter((r) => r.status === 'applied').length;
+		// A photo goes up after the push that names it, as the tablet's engine does.
+		const p = photos[i / 100];
+		if (p) await upload(device, p, tally);
+	}
+	for (const p of photos.slice(Math.ceil(mutations.length / 100))) await upload(device, p, tally);
+}
+
+async function upload(device: Device, p: Photo, tally: Tally): Promise<void> {
+	const up = await fetch(`${device.base}/api/blobs/${p.sha256}`, { method: 'PUT', headers: { 'content-type': 'image/jpeg', cookie: device.cookie }, body: p.bytes });
+	if (up.ok) tally.photos++;
+	else tally.errors.push(`photo ${up.status}`);
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? 0;
+
+export async function run(): Promise<BenchRow[]> {
+	const url = process.env.TEST_DATABASE_URL;
+	if (!url) {
+		process.stdout.write('fleet: skipped (set TEST_DATABASE_URL to a PostgreSQL database)\n');
+		return [];
+	}
+	const schema = `bench_fleet_${process.pid}`;
+	const admin = new pg.Client({ connectionString: url });
+	await admin.connect();
+	await admin.query(`create schema ${schema}`);
+	const u = new URL(url);
+	u.searchParams.set('options', `-c search_path=${schema} -c timezone=UTC`);
+	const database = openDatabase(u.toString());
+	const apps: AppProcess[] = [];
+	try {
+		await migrateToLatest(database.db, database.dialect);
+		await seedDemo(database.db);
+		const crewJobs = new Map<string, string[]>();
+		for (const login of FITTERS) {
+			const user = await database.db.selectFrom('users').select('id').where('login', '=', login).executeTakeFirstOrThrow();
+			const crewId = await crewOfUser(database.db, user.id);
+			const rows = await database.db.selectFrom('jobs').select('id').where('crew_id', '=', crewId).orderBy('planned_date').limit(40).execute();
+			crewJobs.set(login, rows.map((r) => r.id));
+		}
+		const env = { DATABASE_URL: u.toString(), WYMIANA_DEMO: '0', WYMIANA_HES: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' };
+		for (let i = 0; i < 2; i++) apps.push(new AppProcess(await freePort(), env));
+		await Promise.all(apps.map((a) => a.start()));
+
+		const device = async (n: number): Promise<Device> => {
+			const login = FITTERS[n % FITTERS.length]!;
+			const base = apps[n % apps.length]!.url;
+			return { clientId: uuidv7(), cookie: await signIn(base, login), base, jobIds: crewJobs.get(login)! };
+		};
+
+		// One device alone: the baseline rate.
+		const alone: Tally = { pushMs: [], errors: [], mutations: 0, photos: 0 };
+		const soloStarted = performance.now();
+		await work(await device(0), alone);
+		const soloRate = alone.mutations / ((performance.now() - soloStarted) / 1000);
+
+		const fleet: Device[] = [];
+		for (let n = 0; n < DEVICES; n += 20) fleet.push(...(await Promise.all(Array.from({ length: Math.min(20, DEVICES - n) }, (_, k) => device(n + k)))));
+		const tally: Tally = { pushMs: [], errors: [], mutations: 0, photos: 0 };
+		const started = performance.now();
+		await Promise.all(fleet.map((d) => work(d, tally)));
+		const seconds = (performance.now() - started) / 1000;
+
+		// Nothing lost: every device's last mutation id and every photo are on the server.
+		const acked = await database.db.selectFrom('sync_clients').select(['client_id', 'last_mutation_id']).where('client_id', 'in', fleet.map((d) => d.clientId)).execute();
+		const complete = acked.filter((r) => Number(r.last_mutation_id) === MUTATIONS).length;
+		const stored = Number((await database.db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+		const lost = DEVICES - complete + Math.max(0, DEVICES * PHOTOS + PHOTOS - stored);
+
+		return [
+			{ bench: 'fleet', case: `${DEVICES} devices × ${MUTATIONS} mutations, 2 instances, PostgreSQL`, value: tally.mutations / seconds, unit: 'mut/s', baseline: { label: 'one device alone', value: soloRate }, goal: 'no error, nothing lost' },
+			{ bench: 'fleet', case: `photos (${DEVICES} × ${PHOTOS}, ~300 KB)`, value: tally.photos / seconds, unit: 'photos/s' },
+			{ bench: 'fleet', case: 'push latency p50', value: pct(tally.pushMs, 50), unit: 'ms' },
+			{ bench: 'fleet', case: 'push latency p99', value: pct(tally.pushMs, 99), unit: 'ms', goal: '< 2000 ms' },
+			{ bench: 'fleet', case: `errors (${tally.errors.slice(0, 3).join(', ') || 'none'})`, value: tally.errors.length, unit: '', goal: '0' },
+			{ bench: 'fleet', case: 'lost (devices not fully acknowledged + photos missing)', value: lost, unit: '', goal: '0' },
+			{ bench: 'fleet', case: 'whole fleet, wall time', value: seconds, unit: 's' }
+		];
+	} finally {
+		await Promise.all(apps.map((a) => a.stop()));
+		await database.close();
+		await admin.query(`drop schema ${schema} cascade`);
+		await admin.end();
+	}
+}
