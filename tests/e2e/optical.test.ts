@@ -152,6 +152,16 @@ describe('optical port: old meter read through the probe, offline, then synced',
 		expect(await page.locator('.register .chip', { hasText: 'odczyt optyczny' }).count()).toBe(registers.length);
 		expect(await page.locator('label.take', { hasText: 'Zdjęcie wyświetlacza' }).count()).toBe(0);
 		await snap(page, 'readings-filled');
+		// Typing over what the meter gave is a correction: a reason and the display photo are asked for.
+		const first = page.locator(`#reg-old-${registers[0]!.replaceAll('.', '\\.')}`);
+		await first.fill('1,0');
+		await page.getByText('Inna wartość niż z odczytu optycznego').waitFor();
+		await page.getByLabel('Powód poprawki odczytu optycznego').waitFor();
+		expect(await page.locator('label.take', { hasText: 'Zdjęcie wyświetlacza' }).count()).toBe(1);
+		await snap(page, 'readings-corrected');
+		await first.fill(meterValues[registers[0]!]!.replace('.', ','));
+		await expect.poll(() => page.locator('label.take', { hasText: 'Zdjęcie wyświetlacza' }).count()).toBe(0);
+		expect(consoleLines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
 		await page.getByRole('button', { name: 'Zapisz odczyty' }).click();
 		await page.getByRole('heading', { name: 'Wyłączenie zasilania' }).waitFor();
 	});

@@ -77,8 +77,8 @@ class FakeSerialPort {
 class Probe {
 	meter: SimulatedMeter;
 	readonly port: FakeSerialPort;
+	/** The fitter has picked the probe once: getPorts() returns it from then on, as Chrome does. */
 	granted = false;
-	/** Each readout the page made, for the test to compare with what the server stored. */
 	constructor(config: MeterConfig) {
 		this.meter = new SimulatedMeter(config);
 		this.port = new FakeSerialPort(this);
