@@ -7,6 +7,9 @@
  * the same run. Needs TEST_DATABASE_URL and a build (npm start or npm test makes one).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { openDatabase } from '../../../server/db/database';
@@ -111,6 +114,7 @@ export async function run(): Promise<BenchRow[]> {
 	const u = new URL(url);
 	u.searchParams.set('options', `-c search_path=${schema} -c timezone=UTC`);
 	const database = openDatabase(u.toString());
+	const blobDir = mkdtempSync(join(tmpdir(), 'wymiana-bench-fleet-'));
 	const apps: AppProcess[] = [];
 	try {
 		await migrateToLatest(database.db, database.dialect);
@@ -122,7 +126,8 @@ export async function run(): Promise<BenchRow[]> {
 			const rows = await database.db.selectFrom('jobs').select('id').where('crew_id', '=', crewId).orderBy('planned_date').limit(40).execute();
 			crewJobs.set(login, rows.map((r) => r.id));
 		}
-		const env = { DATABASE_URL: u.toString(), WYMIANA_DEMO: '0', WYMIANA_HES: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' };
+		// Both instances share one blob store, as they would an NFS mount; a temporary one here.
+		const env = { DATABASE_URL: u.toString(), WYMIANA_DEMO: '0', WYMIANA_HES: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', WYMIANA_BLOB_DIR: blobDir };
 		for (let i = 0; i < 2; i++) apps.push(new AppProcess(await freePort(), env));
 		await Promise.all(apps.map((a) => a.start()));
 
@@ -165,5 +170,6 @@ export async function run(): Promise<BenchRow[]> {
 		await database.close();
 		await admin.query(`drop schema ${schema} cascade`);
 		await admin.end();
+		rmSync(blobDir, { recursive: true, force: true });
 	}
 }
