@@ -17,6 +17,7 @@ import * as m0007 from './0007-fitter-workflow';
 import * as m0008 from './0008-session-revocation';
 import * as m0009 from './0009-worker-changes';
 import * as m0010 from './0010-lookup-hits';
+import * as m0016 from './0016-messages';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -38,7 +39,8 @@ const migrations: Record<string, PortableMigration> = {
 	'0007-fitter-workflow': m0007,
 	'0008-session-revocation': m0008,
 	'0009-worker-changes': m0009,
-	'0010-lookup-hits': m0010
+	'0010-lookup-hits': m0010,
+	'0016-messages': m0016
 };
 
 class StaticProvider implements MigrationProvider {
