@@ -6,9 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '$server/audit';
 import { bookSlot, cancelBooking } from '$server/booking/booking.service';
 import { openDatabase } from '$server/db/database';
+import { checkRecords } from '$server/import/import-rows';
 import { purgeResidentPhones } from '$server/ops/retention';
 import { SmsApiChannel, SmtpChannel, type Channel, type Channels, type OutgoingMessage } from '$server/notify/channels';
 import { DEFAULT_NOTIFY_POLICY, enqueueForJob, reminderEffect, reminderTimes, resendMessage, runNotifyRound, stopByCode, stopByReply, sweepReminders } from '$server/notify/notify.service';
+import { ppeWithCheckDigit } from '$lib/domain/ppe';
 import { addDaysToDate, warsawInstant } from '$lib/domain/time';
 import { newId } from '$server/util/ids';
 import { createTestDatabase, describeEachDb, refusal, type TestDatabase } from './harness';
@@ -315,5 +317,22 @@ describeEachDb('messages to residents', (kind) => {
 		}).execute();
 		const effect = await reminderEffect(tdb.db, { from: day, to: day });
 		expect(effect).toEqual({ withReminder: { visits: 1, noAccess: 1 }, withoutReminder: { visits: 1, noAccess: 1 } });
+	});
+});
+
+describe('residents’ e-mail in the meter-point import', () => {
+	const header = ['ppe', 'numer_licznika', 'producent', 'model', 'ulica', 'numer_budynku', 'kod_pocztowy', 'miejscowosc', 'osiedle', 'klatka', 'lokal', 'lokalizacja', 'grupa_taryfowa', 'email'];
+	let n = 0;
+	const row = (location: string, email: string) => [ppeWithCheckDigit(String(59054356000000100n + BigInt(++n))), `1234567${n}`, 'Apator', 'A52', 'ul. Lniana', '4', '50-001', 'Wrocław', 'Osiedle', 'I', '12', location, 'G11', email];
+
+	it('takes an e-mail for an in-home meter and refuses a malformed one or one for a stairwell meter', () => {
+		const ok = checkRecords(header, [row('mieszkanie', 'jan.kowalski@example.pl')]);
+		expect(ok.errors).toEqual([]);
+		expect(ok.rows[0]?.resident_email).toBe('jan.kowalski@example.pl');
+		const bad = checkRecords(header, [row('mieszkanie', 'jan.kowalski@'), row('klatka', 'ewa@example.pl')]);
+		expect(bad.errors.map((e) => [e.row, e.column, e.code])).toEqual([
+			[2, 'resident_email', 'plan_import_err_email'],
+			[3, 'resident_email', 'plan_import_err_email_stairwell']
+		]);
 	});
 });
