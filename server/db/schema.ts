@@ -409,11 +409,11 @@ export interface SigningKeysTable {
 export type MessageChannel = 'sms' | 'email';
 export type MessageTemplate = 'booking_confirmed' | 'reminder_day_before' | 'reminder_morning' | 'visit_moved' | 'visit_cancelled';
 /**
- * pending → sending → sent (or logged: no channel configured, shown in the console only);
+ * pending → claimed (a worker took it) → sending (being handed over) → sent (or logged: no channel configured, shown in the console only);
  * failed: gave up; uncertain: a worker died while handing it over, so it is never sent again by
  * itself; cancelled: no longer true (the visit moved); stopped: the resident said STOP.
  */
-export type MessageState = 'pending' | 'sending' | 'sent' | 'logged' | 'failed' | 'uncertain' | 'cancelled' | 'stopped';
+export type MessageState = 'pending' | 'claimed' | 'sending' | 'sent' | 'logged' | 'failed' | 'uncertain' | 'cancelled' | 'stopped';
 
 export interface MessagesTable {
 	id: string;

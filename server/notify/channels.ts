@@ -92,6 +92,8 @@ export interface SmsApiConfig {
 	token: string;
 	/** Registered sender name; the provider's default when empty. */
 	from?: string;
+	/** Ask the gateway to send Polish letters as plain ones (GSM alphabet: 160 characters a part, not 70). */
+	normalize?: boolean;
 	timeoutMs?: number;
 }
 
@@ -120,6 +122,7 @@ export class SmsApiChannel implements Channel {
 		const to = gatewayNumber(message.to);
 		const form = new URLSearchParams({ to, message: message.text, format: 'json', encoding: 'utf-8', idx: message.id, check_idx: '1' });
 		if (this.config.from) form.set('from', this.config.from);
+		if (this.config.normalize) form.set('normalize', '1');
 		let res: Response;
 		try {
 			res = await fetch(this.config.url, {
@@ -160,7 +163,7 @@ export function channelsFromEnv(env: NodeJS.ProcessEnv = process.env): Channels 
 		});
 	}
 	if (env.SMS_API_TOKEN) {
-		channels.sms = new SmsApiChannel({ url: env.SMS_API_URL || 'https://api.smsapi.pl/sms.do', token: env.SMS_API_TOKEN, from: env.SMS_FROM || undefined });
+		channels.sms = new SmsApiChannel({ url: env.SMS_API_URL || 'https://api.smsapi.pl/sms.do', token: env.SMS_API_TOKEN, from: env.SMS_FROM || undefined, normalize: env.SMS_NORMALIZE !== '0' });
 	}
 	return channels;
 }

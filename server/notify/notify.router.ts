@@ -4,7 +4,7 @@ import { plannerProcedure, router } from '../trpc/init';
 import { listMessages } from './notify.repository';
 import { reminderEffect, resendMessage } from './notify.service';
 
-const STATES = ['pending', 'sending', 'sent', 'logged', 'failed', 'uncertain', 'cancelled', 'stopped'] as const;
+const STATES = ['pending', 'claimed', 'sending', 'sent', 'logged', 'failed', 'uncertain', 'cancelled', 'stopped'] as const;
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
 
 export const notifyRouter = router({

@@ -127,8 +127,16 @@ export function messageContextFromEnv(stopCode: string): MessageContext {
 	};
 }
 
-/** Marks messages whose worker died while handing them over: never sent again by themselves. */
+/**
+ * A dead worker's claims: messages it had not begun to hand over go back to the queue; those it
+ * was handing over become `uncertain` and are never sent again by themselves.
+ */
 async function markAbandoned(db: Kysely<DB>, now: number): Promise<void> {
+	await db.updateTable('messages')
+		.set({ state: 'pending', claim: null, claimed_until: null, updated_at: iso(now) })
+		.where('state', '=', 'claimed')
+		.where('claimed_until', '<', iso(now))
+		.execute();
 	await db.updateTable('messages')
 		.set({ state: 'uncertain', claim: null, claimed_until: null, recipient: null, last_error: translate('notify_uncertain_error'), updated_at: iso(now) })
 		.where('state', '=', 'sending')
@@ -155,28 +163,42 @@ function stillTrue(
 }
 
 /**
- * One round of the outbox: marks abandoned claims, then claims due messages one by one with a
- * conditional UPDATE (pending → sending; of several instances exactly one sees its update take
- * effect), hands each to its channel and settles it. A message claimed is never claimed again, so
- * no message goes out twice, whatever crashes; a claim that outlives `claimMs` turns `uncertain`
- * for a planner to look at.
+ * One round of the outbox: marks abandoned claims, then claims a batch of due messages with one
+ * conditional UPDATE (pending → sending, rechecked row by row, so of several instances racing for
+ * a row exactly one gets it), hands each to its channel and settles it at once. A message claimed
+ * is never claimed again, so no message goes out twice, whatever crashes; a claim that outlives
+ * `claimMs` turns `uncertain` for a planner to look at.
  */
 export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy: NotifyPolicy = DEFAULT_NOTIFY_POLICY, now = Date.now()): Promise<Array<{ id: string; state: MessageState }>> {
 	await markAbandoned(db, now);
-	const due = await db.selectFrom('messages').select(['id']).where('state', '=', 'pending').where('next_at', '<=', iso(now)).orderBy('next_at').limit(policy.batch).execute();
+	const token = uuidv7();
+	const claimed = await db
+		.updateTable('messages')
+		.set({ state: 'claimed', claim: token, claimed_until: iso(Date.now() + policy.claimMs), updated_at: iso(Date.now()) })
+		.where('state', '=', 'pending')
+		.where('next_at', '<=', iso(now))
+		.where('id', 'in', (eb) => eb.selectFrom('messages').select('id').where('state', '=', 'pending').where('next_at', '<=', iso(now)).orderBy('next_at').limit(policy.batch))
+		.returningAll()
+		.execute();
+	if (claimed.length === 0) return [];
+	claimed.sort((a, b) => a.next_at.localeCompare(b.next_at));
+	const pointIds = [...new Set(claimed.map((m) => m.meter_point_id))];
+	const jobIds = [...new Set(claimed.flatMap((m) => (m.job_id ? [m.job_id] : [])))];
+	const points = new Map((await db.selectFrom('meter_points').select(['id', 'messages_stopped_at', 'stop_code']).where('id', 'in', pointIds).execute()).map((p) => [p.id, p]));
+	const jobs = new Map(jobIds.length ? (await db.selectFrom('jobs').select(['id', 'status', 'window_start']).where('id', 'in', jobIds).execute()).map((j) => [j.id, j]) : []);
 	const settled: Array<{ id: string; state: MessageState }> = [];
-	for (const { id } of due) {
-		const token = uuidv7();
-		const claimed = await db.updateTable('messages')
-			.set((eb) => ({ state: 'sending', claim: token, claimed_until: iso(Date.now() + policy.claimMs), attempts: eb('attempts', '+', 1), updated_at: iso(Date.now()) }))
-			.where('id', '=', id).where('state', '=', 'pending').where('next_at', '<=', iso(now))
-			.executeTakeFirst();
-		if (Number(claimed.numUpdatedRows) !== 1) continue;
-		const msg = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+	const deadline = Date.now() + policy.claimMs / 2;
+	for (const [index, msg] of claimed.entries()) {
+		const id = msg.id;
+		// A slow channel: give the rest back untouched before the claim could run out under them.
+		if (Date.now() > deadline) {
+			await db.updateTable('messages').set({ state: 'pending', claim: null, claimed_until: null })
+				.where('id', 'in', claimed.slice(index).map((m) => m.id)).where('claim', '=', token).where('state', '=', 'claimed').execute();
+			break;
+		}
 		const params = JSON.parse(msg.params) as MessageParams;
-		const point = await db.selectFrom('meter_points').select(['messages_stopped_at', 'stop_code']).where('id', '=', msg.meter_point_id).executeTakeFirst();
-		const job = msg.job_id ? await db.selectFrom('jobs').select(['status', 'window_start']).where('id', '=', msg.job_id).executeTakeFirst() : undefined;
-		const verdict = stillTrue({ template: msg.template, params }, point, job);
+		const point = points.get(msg.meter_point_id);
+		const verdict = stillTrue({ template: msg.template, params }, point, msg.job_id ? jobs.get(msg.job_id) : undefined);
 		if (verdict !== 'ok' || !msg.recipient) {
 			const state = verdict === 'stopped' ? 'stopped' : 'cancelled';
 			if (await settle(db, id, token, { state })) settled.push({ id, state });
@@ -184,6 +206,11 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 		}
 		const content = renderMessage(msg.template, msg.channel, params, messageContextFromEnv(point!.stop_code ?? ''));
 		const channel = channels[msg.channel];
+		// From here on the message may reach the resident: a crash now leaves it `uncertain`, never resent by itself.
+		const begun = await db.updateTable('messages').set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: iso(Date.now()) }))
+			.where('id', '=', id).where('claim', '=', token).where('state', '=', 'claimed').executeTakeFirst();
+		if (Number(begun.numUpdatedRows) !== 1) continue;
+		msg.attempts += 1;
 		let result: SendResult | { status: 'logged' };
 		if (!channel) result = { status: 'logged' };
 		else {

@@ -39,6 +39,7 @@ export function renderMessage(template: MessageTemplate, channel: MessageChannel
 	const main = [t(`notify_sms_${template}`, values), params.reference ? t('notify_reference', values) : ''].filter(Boolean).join(' ');
 	const footer = t('notify_footer', { verify: `${origin}/verify`, hotline: ctx.hotline, stop: `${origin}/stop/${ctx.stopCode}` });
 	const subject = t(`notify_subject_${template}`, values);
-	if (channel === 'sms') return { subject, text: `${main} ${footer}` };
+	// The en dash is outside the GSM alphabet: one would make the whole SMS 70 characters a part.
+	if (channel === 'sms') return { subject, text: `${main} ${footer}`.replaceAll('–', '-') };
 	return { subject, text: [t('notify_mail_greeting'), '', main, '', footer, '', t('notify_mail_signature'), ctx.operator, '', t('notify_mail_auto')].join('\n') };
 }

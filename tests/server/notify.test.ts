@@ -155,7 +155,7 @@ describeEachDb('messages to residents', (kind) => {
 			expect(form.get('to')).toBe('48600000001');
 			expect(form.get('from')).toBe('OSD-Info');
 			expect(form.get('idx')).toBe(msg.id);
-			expect(form.get('message')).toContain('Zmiana terminu wymiany licznika energii: nowy termin poniedziałek, 4 marca 2030, godz. 09:00–10:00.');
+			expect(form.get('message')).toContain('Zmiana terminu wymiany licznika energii: nowy termin poniedziałek, 4 marca 2030, godz. 09:00-10:00.');
 			const row = await tdb.db.selectFrom('messages').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
 			expect(row).toMatchObject({ state: 'sent', provider_id: 'SMSAPI-1', recipient: null, attempts: 1 });
 		});

@@ -32,7 +32,7 @@ export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<v
 		/** The text as rendered when it was handed over (kept; it holds no phone number or address). */
 		.addColumn('subject', 'text')
 		.addColumn('body', 'text')
-		/** pending | sending | sent | logged | failed | uncertain | cancelled | stopped */
+		/** pending | claimed | sending | sent | logged | failed | uncertain | cancelled | stopped */
 		.addColumn('state', 'text', (c) => c.notNull())
 		.addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
 		.addColumn('next_at', 'text', (c) => c.notNull())

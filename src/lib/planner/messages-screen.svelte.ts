@@ -6,11 +6,11 @@ import { Pager, Remote } from './remote.svelte';
 
 export type MessageLog = RouterOutputs['plan']['messages']['list'];
 export type MessageRow = MessageLog['rows'][number];
-export const MESSAGE_STATES = ['pending', 'sending', 'sent', 'logged', 'failed', 'uncertain', 'cancelled', 'stopped'] as const;
+export const MESSAGE_STATES = ['pending', 'claimed', 'sending', 'sent', 'logged', 'failed', 'uncertain', 'cancelled', 'stopped'] as const;
 export type MessageStateName = (typeof MESSAGE_STATES)[number];
 
 const STATE_LABEL: Record<MessageStateName, () => string> = {
-	pending: m.notify_state_pending, sending: m.notify_state_sending, sent: m.notify_state_sent, logged: m.notify_state_logged,
+	pending: m.notify_state_pending, claimed: m.notify_state_claimed, sending: m.notify_state_sending, sent: m.notify_state_sent, logged: m.notify_state_logged,
 	failed: m.notify_state_failed, uncertain: m.notify_state_uncertain, cancelled: m.notify_state_cancelled, stopped: m.notify_state_stopped
 };
 const TEMPLATE_LABEL: Record<MessageRow['template'], () => string> = {
