@@ -18,7 +18,7 @@ import { renderMessage } from '../../../server/notify/templates';
 import { newId } from '../../../server/util/ids';
 import type { BenchRow } from '../report';
 
-const N = 2000;
+const N = Number(process.env.BENCH_NOTIFY_N) || 1000;
 const FROM = 'Wymiana liczników <powiadomienia@osd.example.pl>';
 
 async function smtpSink(): Promise<{ port: number; ids: string[]; close(): Promise<void> }> {
@@ -79,8 +79,9 @@ async function outbox(url: string, port: number): Promise<number> {
 			for (;;) {
 				if ((await runNotifyRound(d.db, { email: channels[i]! }, policy)).length > 0) continue;
 				// The other instance may have taken this round's rows: stop when none are left.
-				const left = await d.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['pending', 'sending']).executeTakeFirstOrThrow();
+				const left = await d.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['pending', 'claimed', 'sending']).executeTakeFirstOrThrow();
 				if (Number(left.n) === 0) break;
+				await new Promise((r) => setTimeout(r, 20));
 			}
 		})
 	);
