@@ -8,6 +8,8 @@ import { closePublicRuntime } from './public/runtime';
 import { createServices, type Services } from './services';
 import { startCommissioningWorker } from './hes/commissioning';
 import { HesSimulator } from './hes/hes-simulator';
+import { channelsFromEnv } from './notify/channels';
+import { startNotifyWorker } from './notify/notify.service';
 
 /**
  * The process-wide composition root: one database pool and its services, opened once at start
@@ -19,6 +21,7 @@ let stopping = false;
 let retentionTimer: ReturnType<typeof setInterval> | undefined;
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
 let stopCommissioning: (() => void) | undefined;
+let stopNotify: (() => void) | undefined;
 
 export function initApp(): Promise<Services> {
 	return (starting ??= start());
@@ -49,6 +52,7 @@ async function start(): Promise<Services> {
 	retentionTimer = setInterval(purge, RETENTION_EVERY_MS);
 	retentionTimer.unref();
 	stopCommissioning = startHes(services);
+	stopNotify = startNotify(services);
 	return services;
 }
 
@@ -79,6 +83,13 @@ function startHes(s: Services): (() => void) | undefined {
 	return startCommissioningWorker(s.db, hes, num('HES_POLL_MS') ?? 5000);
 }
 
+/** Messages to residents (WYMIANA_NOTIFY=off: no worker; without SMTP/SMS config: console log only). */
+function startNotify(s: Services): (() => void) | undefined {
+	if (process.env.WYMIANA_NOTIFY === 'off') return undefined;
+	const poll = Number(process.env.NOTIFY_POLL_MS);
+	return startNotifyWorker(s.db, channelsFromEnv(), { intervalMs: Number.isFinite(poll) && poll > 0 ? poll : 5000 });
+}
+
 export function getServices(): Services {
 	if (!services) throw new Error('initApp() has not completed');
 	return services;
@@ -88,6 +99,8 @@ export async function closeApp(): Promise<void> {
 	const s = services;
 	stopCommissioning?.();
 	stopCommissioning = undefined;
+	stopNotify?.();
+	stopNotify = undefined;
 	services = undefined;
 	starting = undefined;
 	if (retentionTimer) clearInterval(retentionTimer);

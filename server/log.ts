@@ -12,7 +12,8 @@ export const LOG_OPTIONS: LoggerOptions = {
 			'password', '*.password', 'password_hash', '*.password_hash',
 			'code', '*.code', 'token', '*.token', 'secret', '*.secret', 'code_secret', '*.code_secret', 'totp_secret', '*.totp_secret',
 			'cookie', '*.cookie', 'headers.cookie', 'headers.authorization', '*.headers.cookie', '*.headers.authorization',
-			'phone', '*.phone', 'resident_phone', '*.resident_phone', 'residentPhone', '*.residentPhone'
+			'phone', '*.phone', 'resident_phone', '*.resident_phone', 'residentPhone', '*.residentPhone',
+			'email', '*.email', 'resident_email', '*.resident_email', 'recipient', '*.recipient', 'to', '*.to'
 		],
 		censor: '[redacted]'
 	}

@@ -6,6 +6,7 @@ import type { PublicLimiters } from '../public/limits';
 import { takePoints } from '../public/shared-limiter';
 import { recordChanges, type Change } from '../sync/change-log';
 import { jobDtos } from '../sync/entities';
+import { enqueueForJob } from '../notify/notify.service';
 import { nowIso } from '../util/ids';
 import { bookingJob, openSlots, type BookingJobRow } from './booking.repository';
 import { newBookingReference, parseBookingReference } from './reference';
@@ -151,6 +152,7 @@ export async function bookSlot(
 			.where('id', '=', job.id)
 			.execute();
 		await tellTablets(trx, job.id, [job.crew_id, slot.crew_id]);
+		await enqueueForJob(trx, job.id, 'booking_confirmed');
 		await audit(trx, input.actor, {
 			action: moved ? 'booking-moved' : 'booking-made',
 			entity: 'job',
@@ -168,6 +170,8 @@ export async function cancelBooking(db: Kysely<DB>, input: { jobId: string; acto
 		const job = await lockedJob(trx, input.jobId);
 		if (!job.slot_id && !job.window_start) throw new AppError('BOOKING_NOT_FOUND');
 		if (job.window_start && job.window_start <= now) throw new AppError('BOOKING_LOCKED');
+		// Written before the window is cleared: the message names the visit that is off.
+		if (job.window_start && job.window_end) await enqueueForJob(trx, job.id, 'visit_cancelled', { window: { start: job.window_start, end: job.window_end } });
 		await trx
 			.updateTable('jobs')
 			.set({ slot_id: null, planned_date: null, window_start: null, window_end: null, booking_reference: null, booked_at: null, updated_at: nowIso() })

@@ -172,6 +172,10 @@ export interface MeterPointsTable {
 	tariff_group: string;
 	prosumer: Bool;
 	resident_phone: string | null;
+	/** In-home points only; erased with the phone after the exchange. */
+	resident_email?: string | null;
+	messages_stopped_at?: string | null;
+	stop_code?: string | null;
 	created_at: string;
 	updated_at: string;
 }
@@ -485,6 +489,39 @@ export interface SigningKeysTable {
 	created_at: string;
 }
 
+export type MessageChannel = 'sms' | 'email';
+export type MessageTemplate = 'booking_confirmed' | 'reminder_day_before' | 'reminder_morning' | 'visit_moved' | 'visit_cancelled';
+/**
+ * pending → claimed (a worker took it) → sending (being handed over) → sent (or logged: no channel configured, shown in the console only);
+ * failed: gave up; uncertain: a worker died while handing it over, so it is never sent again by
+ * itself; cancelled: no longer true (the visit moved); stopped: the resident said STOP.
+ */
+export type MessageState = 'pending' | 'claimed' | 'sending' | 'sent' | 'logged' | 'failed' | 'uncertain' | 'cancelled' | 'stopped';
+
+export interface MessagesTable {
+	id: string;
+	job_id: string | null;
+	meter_point_id: string;
+	channel: MessageChannel;
+	recipient: string | null;
+	template: MessageTemplate;
+	params: string;
+	subject: string | null;
+	body: string | null;
+	state: MessageState;
+	attempts: number;
+	next_at: string;
+	claim: string | null;
+	claimed_until: string | null;
+	provider_id: string | null;
+	last_error: string | null;
+	dedupe_key: string | null;
+	resend_of: string | null;
+	created_at: string;
+	updated_at: string;
+	sent_at: string | null;
+}
+
 export interface DB {
 	users: UsersTable;
 	workers: WorkersTable;
@@ -520,6 +557,7 @@ export interface DB {
 	deliveries: DeliveriesTable;
 	seal_stock: SealStockTable;
 	stock_movements: StockMovementsTable;
+	messages: MessagesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -27,13 +27,14 @@ export const COLUMNS = {
 	location: ['lokalizacja', 'location'],
 	tariff_group: ['grupa_taryfowa', 'tariff_group'],
 	prosumer: ['prosument', 'prosumer'],
-	resident_phone: ['telefon', 'resident_phone']
+	resident_phone: ['telefon', 'resident_phone'],
+	resident_email: ['email', 'e_mail', 'resident_email']
 } as const;
 
 export type Column = keyof typeof COLUMNS;
 export const COLUMN_NAMES = Object.keys(COLUMNS) as Column[];
 /** A detached or terraced house has no stairwell and no flat: an in-home meter at a street address. */
-const OPTIONAL: ReadonlySet<Column> = new Set(['stairwell', 'flat', 'prosumer', 'resident_phone']);
+const OPTIONAL: ReadonlySet<Column> = new Set(['stairwell', 'flat', 'prosumer', 'resident_phone', 'resident_email']);
 
 /** One problem of one row; `row` counts as a spreadsheet does (the header is row 1). */
 export interface RowError {
@@ -62,11 +63,13 @@ export interface MeterPointRow {
 	tariff_group: TariffGroup;
 	prosumer: 0 | 1;
 	resident_phone: string | null;
+	/** For messages about an in-home appointment only. */
+	resident_email: string | null;
 }
 
 const MAX_LENGTH: Record<Column, number> = {
 	ppe: 24, meter_serial: 20, manufacturer: 60, model: 60, street: 120, number: 12, postcode: 6, city: 60,
-	estate: 120, stairwell: 12, flat: 12, location: 20, tariff_group: 12, prosumer: 5, resident_phone: 20
+	estate: 120, stairwell: 12, flat: 12, location: 20, tariff_group: 12, prosumer: 5, resident_phone: 20, resident_email: 254
 };
 
 // eslint-disable-next-line no-control-regex
@@ -79,6 +82,7 @@ const YES = new Set(['tak', 'yes', '1', 'true', 't', 'y']);
 const NO = new Set(['nie', 'no', '0', 'false', 'n', '']);
 const POSTCODE = /^\d{2}-\d{3}$/;
 const PHONE = /^\+?[0-9][0-9 -]{7,17}[0-9]$/;
+const EMAIL = /^[^\s@"<>,;]+@[^\s@"<>,;]+\.[^\s@"<>,;]{2,}$/;
 
 const normaliseHeader = (h: string) => h.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s-]+/g, '_');
 
@@ -140,6 +144,10 @@ export function checkRecord(record: string[], index: Partial<Record<Column, numb
 	if (prosumer === null) fail('prosumer', 'plan_import_err_prosumer');
 	const phone = raw('resident_phone');
 	if (phone && !PHONE.test(phone)) fail('resident_phone', 'plan_import_err_phone');
+	const email = raw('resident_email');
+	if (email && !EMAIL.test(email)) fail('resident_email', 'plan_import_err_email');
+	// Residents' contact data exists only to arrange a visit inside their home.
+	else if (email && location === 'stairwell') fail('resident_email', 'plan_import_err_email_stairwell');
 	// A flat is needed to find an in-home meter in a block (one with stairwells); a house has neither.
 	if (location === 'in_home' && raw('stairwell') && !raw('flat')) fail('flat', 'plan_import_err_flat_in_home');
 	if (location === 'stairwell' && !raw('stairwell')) fail('stairwell', 'plan_import_err_required');
@@ -162,7 +170,8 @@ export function checkRecord(record: string[], index: Partial<Record<Column, numb
 			location: location!,
 			tariff_group: tariffGroup!,
 			prosumer: prosumer!,
-			resident_phone: phone || null
+			resident_phone: phone || null,
+			resident_email: email || null
 		}
 	};
 }

@@ -14,7 +14,7 @@ import { readInPages } from '../db/paged';
 import { checkRecords, COLUMNS, STEP_ROWS, type Column, type MeterPointRow, type RowError } from './import-rows';
 
 /** Fields compared on re-import; a change in any of them updates the stored point. */
-const COMPARED: Column[] = ['meter_serial', 'manufacturer', 'model', 'street', 'number', 'postcode', 'city', 'estate', 'stairwell', 'flat', 'location', 'tariff_group', 'prosumer', 'resident_phone'];
+const COMPARED: Column[] = ['meter_serial', 'manufacturer', 'model', 'street', 'number', 'postcode', 'city', 'estate', 'stairwell', 'flat', 'location', 'tariff_group', 'prosumer', 'resident_phone', 'resident_email'];
 /** Errors listed in full; the rest are counted (a broken 100 k-row file must not make a 100 MB answer). */
 const MAX_LISTED_ERRORS = 1000;
 const MAX_LISTED_UPDATES = 1000;
@@ -180,7 +180,7 @@ async function loadStored(db: Kysely<DB>) {
 			.innerJoin('estates as e', 'e.id', 'b.estate_id')
 			.leftJoin('meters as m', (j) => j.onRef('m.meter_point_id', '=', 'mp.id').on('m.kind', '=', 'conventional').on('m.state', '=', 'installed'))
 			.select([
-				'mp.id', 'mp.ppe', 'mp.building_id', 'mp.stairwell', 'mp.flat', 'mp.location', 'mp.tariff_group', 'mp.prosumer', 'mp.resident_phone',
+				'mp.id', 'mp.ppe', 'mp.building_id', 'mp.stairwell', 'mp.flat', 'mp.location', 'mp.tariff_group', 'mp.prosumer', 'mp.resident_phone', 'mp.resident_email',
 				'b.street', 'b.number', 'b.postcode', 'b.city', 'e.name as estate',
 				'm.id as meter_id', 'm.serial', 'm.manufacturer', 'm.model'
 			])
@@ -210,7 +210,7 @@ async function loadStored(db: Kysely<DB>) {
 			values: {
 				ppe: p.ppe, meter_serial: p.serial, manufacturer: p.manufacturer, model: p.model, street: p.street, number: p.number,
 				postcode: p.postcode, city: p.city, estate: p.estate, stairwell: p.stairwell, flat: p.flat, location: p.location,
-				tariff_group: p.tariff_group, prosumer: Number(p.prosumer), resident_phone: p.resident_phone
+				tariff_group: p.tariff_group, prosumer: Number(p.prosumer), resident_phone: p.resident_phone, resident_email: p.resident_email ?? null
 			}
 		});
 	}
@@ -326,7 +326,7 @@ async function writeImport(
 
 	const points = w.added.map((r) => ({
 		id: newId(), ppe: r.ppe, building_id: buildingIds.get(addressKey(r))!, stairwell: r.stairwell, flat: r.flat, location: r.location,
-		tariff_group: r.tariff_group, prosumer: r.prosumer, resident_phone: r.resident_phone, created_at: at, updated_at: at
+		tariff_group: r.tariff_group, prosumer: r.prosumer, resident_phone: r.resident_phone, resident_email: r.resident_email, created_at: at, updated_at: at
 	}));
 	await insertChunked(trx, 'meter_points', points);
 	await insertChunked(trx, 'meters', w.added.map((r, i) => ({
@@ -339,7 +339,7 @@ async function writeImport(
 		if (pointFields.length) {
 			await trx.updateTable('meter_points').set({
 				building_id: buildingIds.get(addressKey(r))!, stairwell: r.stairwell, flat: r.flat, location: r.location, tariff_group: r.tariff_group,
-				prosumer: r.prosumer, resident_phone: r.resident_phone, updated_at: at
+				prosumer: r.prosumer, resident_phone: r.resident_phone, resident_email: r.resident_email, updated_at: at
 			}).where('id', '=', point.id).execute();
 		}
 		if (fields.some((f) => ['meter_serial', 'manufacturer', 'model'].includes(f))) {

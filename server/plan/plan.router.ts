@@ -9,6 +9,7 @@ import { plannerProcedure, router } from '../trpc/init';
 import { crewsRouter } from '../calendar/crews.router';
 import { scheduleRouter } from '../schedule/schedule.router';
 import { statsRouter } from '../stats/stats.router';
+import { notifyRouter } from '../notify/notify.router';
 import { viewsRouter } from './views.router';
 
 const STATUSES: JobStatus[] = ['planned', 'in_progress', 'done', 'no_access', 'turned_back', 'cancelled'];
@@ -19,6 +20,7 @@ export const planRouter = router({
 	views: viewsRouter,
 	stats: statsRouter,
 	jobs: officeJobsRouter,
+	messages: notifyRouter,
 
 	/** The planner's home: what there is to exchange and what is planned for the next two weeks. */
 	overview: plannerProcedure.query(async ({ ctx }) => {

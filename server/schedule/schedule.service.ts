@@ -12,6 +12,7 @@ import { AppError } from '../errors';
 import { translate, type Locale } from '../i18n';
 import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
 import { recordChanges, type Change } from '../sync/change-log';
+import { enqueueForJob } from '../notify/notify.service';
 import { newId, nowIso } from '../util/ids';
 import { crewDayRefusal, holidaysBetween, toHhmm, toMinutes } from './calendar';
 import { DEFAULT_PARAMS, schedule, type BuildingInput, type ScheduleParams, type ScheduleResult, type UnplacedReason } from './engine';
@@ -317,6 +318,8 @@ export async function moveJob(db: Kysely<DB>, req: { jobId: string; toDate: stri
 		}
 		await trx.updateTable('jobs').set({ crew_id: req.toCrewId, planned_date: req.toDate, window_start: start, window_end: end, sequence: place.sequence + 1, slot_id: slotId, updated_at: at }).where('id', '=', job.id).execute();
 		await announce(trx, [job.id], new Map([[job.id, job.crew_id]]));
+		// The resident hears of a new date; a crew change on the same day changes nothing for them.
+		if (point.location === 'in_home' && req.toDate !== job.planned_date) await enqueueForJob(trx, job.id, 'visit_moved');
 		await audit(trx, actor, { action: 'plan-move-job', entity: 'jobs', entityId: job.id, changes: { from: [job.planned_date, job.crew_id], to: [req.toDate, req.toCrewId], started: job.status === 'in_progress' } });
 		return { moved: 1, windowStart: start, windowEnd: end };
 	});

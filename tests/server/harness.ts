@@ -17,6 +17,8 @@ export const dbKinds: TestDbKind[] = postgresUrl ? ['sqlite', 'postgres'] : ['sq
 
 export interface TestDatabase extends Database {
 	kind: TestDbKind;
+	/** Where it is: a second pool opened on it plays another server instance. */
+	url: string;
 	/** Drops the schema (PostgreSQL) or deletes the file (SQLite). */
 	destroy(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export interface TestDatabase extends Database {
  */
 export async function createTestDatabase(kind: TestDbKind, { migrate = true } = {}): Promise<TestDatabase> {
 	let database: Database;
+	let url: string;
 	let cleanup: () => Promise<void>;
 	if (kind === 'postgres') {
 		if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
@@ -35,9 +38,10 @@ export async function createTestDatabase(kind: TestDbKind, { migrate = true } = 
 		await admin.connect();
 		await admin.query(`create schema ${schema}`);
 		await admin.end();
-		const url = new URL(postgresUrl);
-		url.searchParams.set('options', `-c search_path=${schema} -c timezone=UTC`);
-		database = openDatabase(url.toString());
+		const pgUrl = new URL(postgresUrl);
+		pgUrl.searchParams.set('options', `-c search_path=${schema} -c timezone=UTC`);
+		url = pgUrl.toString();
+		database = openDatabase(url);
 		cleanup = async () => {
 			const c = new pg.Client({ connectionString: postgresUrl });
 			await c.connect();
@@ -46,7 +50,8 @@ export async function createTestDatabase(kind: TestDbKind, { migrate = true } = 
 		};
 	} else {
 		const dir = mkdtempSync(join(tmpdir(), 'wymiana-test-'));
-		database = openDatabase(`file:${join(dir, 'test.db')}`);
+		url = `file:${join(dir, 'test.db')}`;
+		database = openDatabase(url);
 		cleanup = async () => rmSync(dir, { recursive: true, force: true });
 	}
 	if (migrate) {
@@ -61,6 +66,7 @@ export async function createTestDatabase(kind: TestDbKind, { migrate = true } = 
 	return {
 		...database,
 		kind,
+		url,
 		async destroy() {
 			await database.close();
 			await cleanup();

@@ -22,6 +22,7 @@ import * as m0012 from './0012-back-office';
 import * as m0013 from './0013-job-exceptions';
 import * as m0014 from './0014-blob-store';
 import * as m0015 from './0015-optical-readings';
+import * as m0016 from './0016-messages';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -48,7 +49,8 @@ const migrations: Record<string, PortableMigration> = {
 	'0012-back-office': m0012,
 	'0013-job-exceptions': m0013,
 	'0014-blob-store': m0014,
-	'0015-optical-readings': m0015
+	'0015-optical-readings': m0015,
+	'0016-messages': m0016
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,0 +1,352 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import { addDaysToDate, warsawDate, warsawInstant } from '../../src/lib/domain/time';
+import { audit, type Actor } from '../audit';
+import type { DB, MessageChannel, MessageState, MessageTemplate } from '../db/schema';
+import { AppError } from '../errors';
+import { translate } from '../i18n';
+import { log } from '../log';
+import { newId } from '../util/ids';
+import { gatewayNumber, type Channels, type SendResult } from './channels';
+import { messageTarget, REMINDERS, type MessageTarget } from './notify.repository';
+import { renderMessage, type MessageContext, type MessageParams } from './templates';
+
+export interface NotifyPolicy {
+	/** After this many failed hand-overs the message is given up (failed). */
+	maxAttempts: number;
+	/** Wait before retry n (1-based); the last value repeats. */
+	retryDelaysMs: number[];
+	/** A claim older than this belongs to a dead worker: its message becomes `uncertain`. */
+	claimMs: number;
+	batch: number;
+}
+
+export const DEFAULT_NOTIFY_POLICY: NotifyPolicy = { maxAttempts: 5, retryDelaysMs: [30_000, 120_000, 600_000, 1_800_000], claimMs: 120_000, batch: 20 };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const CHANNELS: MessageChannel[] = ['sms', 'email'];
+/** States in which a message is over: the recipient is no longer kept on it. */
+const FINAL: MessageState[] = ['sent', 'logged', 'failed', 'cancelled', 'stopped', 'uncertain'];
+
+function contactFor(target: Pick<MessageTarget, 'resident_phone' | 'resident_email'>, channel: MessageChannel): string | null {
+	return channel === 'sms' ? target.resident_phone : (target.resident_email ?? null);
+}
+
+/** 10 characters of base32: unguessable, short enough for an SMS. */
+function newStopCode(): string {
+	const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+	return [...randomBytes(10)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+/**
+ * Writes the messages a change causes, in the caller's transaction (so a message exists exactly
+ * when the change does): one row per channel the resident gave us. Only for in-home meters with
+ * an appointment window, never after the resident said STOP. `dedupeKey` makes a repeated call
+ * (another instance's sweep) write nothing.
+ */
+export async function enqueueForJob(
+	trx: Transaction<DB> | Kysely<DB>,
+	jobId: string,
+	template: MessageTemplate,
+	opts: { dedupeKey?: string; nextAt?: string; window?: { start: string; end: string } } = {}
+): Promise<number> {
+	const target = await messageTarget(trx).where('jobs.id', '=', jobId).executeTakeFirst();
+	if (!target || target.location !== 'in_home' || target.messages_stopped_at) return 0;
+	const windowStart = opts.window?.start ?? target.window_start;
+	const windowEnd = opts.window?.end ?? target.window_end;
+	if (!windowStart || !windowEnd) return 0;
+	const channels = CHANNELS.filter((c) => contactFor(target, c));
+	if (channels.length === 0) return 0;
+	if (!target.stop_code) await trx.updateTable('meter_points').set({ stop_code: newStopCode() }).where('id', '=', target.point_id).execute();
+	// A changed or cancelled visit makes the reminders of the old window untrue.
+	if (!REMINDERS.includes(template)) {
+		await trx.updateTable('messages').set({ state: 'cancelled', recipient: null, updated_at: iso(Date.now()) })
+			.where('job_id', '=', jobId).where('state', '=', 'pending').where('template', 'in', REMINDERS).execute();
+	}
+	const at = iso(Date.now());
+	const params: MessageParams = { windowStart, windowEnd, reference: target.booking_reference };
+	let written = 0;
+	for (const channel of channels) {
+		const res = await trx
+			.insertInto('messages')
+			.values({
+				id: newId(), job_id: jobId, meter_point_id: target.point_id, channel, recipient: contactFor(target, channel), template, params: JSON.stringify(params),
+				subject: null, body: null, state: 'pending', attempts: 0, next_at: opts.nextAt ?? at, claim: null, claimed_until: null, provider_id: null,
+				last_error: null, dedupe_key: opts.dedupeKey ? `${opts.dedupeKey}:${channel}` : null, resend_of: null, created_at: at, updated_at: at, sent_at: null
+			})
+			.onConflict((oc) => oc.column('dedupe_key').doNothing())
+			.executeTakeFirst();
+		written += Number(res.numInsertedOrUpdatedRows ?? 0);
+	}
+	return written;
+}
+
+/** When the reminders of a visit are due: 18:00 the day before and 07:00 on the day (Warsaw). */
+export function reminderTimes(windowStart: string): { dayBefore: string; morning: string } {
+	const day = warsawDate(new Date(windowStart));
+	return { dayBefore: warsawInstant(addDaysToDate(day, -1), '18:00').toISOString(), morning: warsawInstant(day, '07:00').toISOString() };
+}
+
+/**
+ * The scheduled sweep (every instance may run it; the dedupe key keeps one reminder per job,
+ * window and kind): reminders for in-home visits in the next 36 hours. A reminder is skipped when
+ * the visit was booked after it would have gone (the confirmation has just said it all).
+ */
+export async function sweepReminders(db: Kysely<DB>, now = Date.now()): Promise<number> {
+	const jobs = await messageTarget(db)
+		.where('jobs.status', '=', 'planned')
+		.where('mp.location', '=', 'in_home')
+		.where('mp.messages_stopped_at', 'is', null)
+		.where((eb) => eb.or([eb('mp.resident_phone', 'is not', null), eb('mp.resident_email', 'is not', null)]))
+		.where('jobs.window_start', '>', iso(now))
+		.where('jobs.window_start', '<=', iso(now + 36 * 3_600_000))
+		.execute();
+	let written = 0;
+	for (const job of jobs) {
+		const times = reminderTimes(job.window_start!);
+		const booked = job.booked_at ?? '';
+		for (const [template, due] of [['reminder_day_before', times.dayBefore], ['reminder_morning', times.morning]] as const) {
+			if (booked > due || due >= job.window_start!) continue;
+			// Too late to be of use (the sweep was down): the morning one still goes before the window.
+			if (template === 'reminder_day_before' && now > Date.parse(times.morning)) continue;
+			written += await db.transaction().execute((trx) =>
+				enqueueForJob(trx, job.job_id, template, { dedupeKey: `${template}:${job.job_id}:${job.window_start}`, nextAt: due })
+			);
+		}
+	}
+	return written;
+}
+
+export function messageContextFromEnv(stopCode: string): MessageContext {
+	return {
+		origin: process.env.PUBLIC_ORIGIN || process.env.ORIGIN || 'http://localhost:3000',
+		hotline: translate('hotline_number'),
+		operator: translate('plan_notice_operator'),
+		stopCode
+	};
+}
+
+/**
+ * A dead worker's claims: messages it had not begun to hand over go back to the queue; those it
+ * was handing over become `uncertain` and are never sent again by themselves.
+ */
+async function markAbandoned(db: Kysely<DB>, now: number): Promise<void> {
+	await db.updateTable('messages')
+		.set({ state: 'pending', claim: null, claimed_until: null, updated_at: iso(now) })
+		.where('state', '=', 'claimed')
+		.where('claimed_until', '<', iso(now))
+		.execute();
+	await db.updateTable('messages')
+		.set({ state: 'uncertain', claim: null, claimed_until: null, recipient: null, last_error: translate('notify_uncertain_error'), updated_at: iso(now) })
+		.where('state', '=', 'sending')
+		.where('claimed_until', '<', iso(now))
+		.execute();
+}
+
+async function settle(db: Kysely<DB>, id: string, token: string, patch: Partial<{ state: MessageState; attempts: number; next_at: string; last_error: string | null; provider_id: string | null; subject: string; body: string; sent_at: string; recipient: null }>): Promise<boolean> {
+	const res = await db.updateTable('messages').set({ ...patch, ...(patch.state && FINAL.includes(patch.state) ? { recipient: null } : {}), claim: null, claimed_until: null, updated_at: iso(Date.now()) })
+		.where('id', '=', id).where('claim', '=', token).executeTakeFirst();
+	return Number(res.numUpdatedRows) === 1;
+}
+
+/** Whether a message still says something true when its turn comes. */
+function stillTrue(
+	msg: { template: MessageTemplate; params: MessageParams },
+	point: { messages_stopped_at?: string | null } | undefined,
+	job: { status: string; window_start: string | null } | undefined
+): 'ok' | 'stopped' | 'cancelled' {
+	if (!point) return 'cancelled';
+	if (point.messages_stopped_at) return 'stopped';
+	if (REMINDERS.includes(msg.template) && (!job || job.status !== 'planned' || job.window_start !== msg.params.windowStart)) return 'cancelled';
+	return 'ok';
+}
+
+/**
+ * One round of the outbox: marks abandoned claims, then claims a batch of due messages with one
+ * conditional UPDATE (pending → sending, rechecked row by row, so of several instances racing for
+ * a row exactly one gets it), hands each to its channel and settles it at once. A message claimed
+ * is never claimed again, so no message goes out twice, whatever crashes; a claim that outlives
+ * `claimMs` turns `uncertain` for a planner to look at.
+ */
+export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy: NotifyPolicy = DEFAULT_NOTIFY_POLICY, now = Date.now()): Promise<Array<{ id: string; state: MessageState }>> {
+	await markAbandoned(db, now);
+	const token = uuidv7();
+	const claimed = await db
+		.updateTable('messages')
+		.set({ state: 'claimed', claim: token, claimed_until: iso(Date.now() + policy.claimMs), updated_at: iso(Date.now()) })
+		.where('state', '=', 'pending')
+		.where('next_at', '<=', iso(now))
+		.where('id', 'in', (eb) => eb.selectFrom('messages').select('id').where('state', '=', 'pending').where('next_at', '<=', iso(now)).orderBy('next_at').limit(policy.batch))
+		.returningAll()
+		.execute();
+	if (claimed.length === 0) return [];
+	claimed.sort((a, b) => a.next_at.localeCompare(b.next_at));
+	const pointIds = [...new Set(claimed.map((m) => m.meter_point_id))];
+	const jobIds = [...new Set(claimed.flatMap((m) => (m.job_id ? [m.job_id] : [])))];
+	const points = new Map((await db.selectFrom('meter_points').select(['id', 'messages_stopped_at', 'stop_code']).where('id', 'in', pointIds).execute()).map((p) => [p.id, p]));
+	const jobs = new Map(jobIds.length ? (await db.selectFrom('jobs').select(['id', 'status', 'window_start']).where('id', 'in', jobIds).execute()).map((j) => [j.id, j]) : []);
+	const settled: Array<{ id: string; state: MessageState }> = [];
+	const deadline = Date.now() + policy.claimMs / 2;
+	for (const [index, msg] of claimed.entries()) {
+		const id = msg.id;
+		// A slow channel: give the rest back untouched before the claim could run out under them.
+		if (Date.now() > deadline) {
+			await db.updateTable('messages').set({ state: 'pending', claim: null, claimed_until: null })
+				.where('id', 'in', claimed.slice(index).map((m) => m.id)).where('claim', '=', token).where('state', '=', 'claimed').execute();
+			break;
+		}
+		const params = JSON.parse(msg.params) as MessageParams;
+		const point = points.get(msg.meter_point_id);
+		const verdict = stillTrue({ template: msg.template, params }, point, msg.job_id ? jobs.get(msg.job_id) : undefined);
+		if (verdict !== 'ok' || !msg.recipient) {
+			const state = verdict === 'stopped' ? 'stopped' : 'cancelled';
+			if (await settle(db, id, token, { state })) settled.push({ id, state });
+			continue;
+		}
+		const content = renderMessage(msg.template, msg.channel, params, messageContextFromEnv(point!.stop_code ?? ''));
+		const channel = channels[msg.channel];
+		// From here on the message may reach the resident: a crash now leaves it `uncertain`, never resent by itself.
+		const begun = await db.updateTable('messages').set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: iso(Date.now()) }))
+			.where('id', '=', id).where('claim', '=', token).where('state', '=', 'claimed').executeTakeFirst();
+		if (Number(begun.numUpdatedRows) !== 1) continue;
+		msg.attempts += 1;
+		let result: SendResult | { status: 'logged' };
+		if (!channel) result = { status: 'logged' };
+		else {
+			try {
+				result = await channel.send({ id: msg.id, to: msg.recipient, subject: content.subject, text: content.text });
+			} catch (err) {
+				result = { status: 'retry', error: (err instanceof Error ? err.message : String(err)).split(msg.recipient).join('[odbiorca]').slice(0, 300) };
+			}
+		}
+		const at = iso(Date.now());
+		let patch: Parameters<typeof settle>[3];
+		if (result.status === 'sent' || result.status === 'logged') {
+			patch = { state: result.status, subject: content.subject, body: content.text, sent_at: at, last_error: null, provider_id: result.status === 'sent' ? result.providerId : null };
+		} else if (result.status === 'retry' && msg.attempts < policy.maxAttempts) {
+			const delay = Math.max(result.retryAfterMs ?? 0, policy.retryDelaysMs[Math.min(msg.attempts, policy.retryDelaysMs.length) - 1]!);
+			patch = { state: 'pending', next_at: iso(Date.now() + delay), last_error: result.error };
+		} else {
+			patch = { state: 'failed', last_error: result.error, subject: content.subject, body: content.text };
+		}
+		if (await settle(db, id, token, patch)) settled.push({ id, state: patch.state! });
+		else log.warn({ messageId: id }, 'message settled after its claim expired');
+	}
+	return settled;
+}
+
+/** A resident's "stop" for one meter point: nothing more is written or sent about it. */
+async function stopPoints(db: Kysely<DB>, pointIds: string[], actor: Actor, how: 'link' | 'reply'): Promise<number> {
+	if (pointIds.length === 0) return 0;
+	return db.transaction().execute(async (trx) => {
+		const at = iso(Date.now());
+		const res = await trx.updateTable('meter_points').set({ messages_stopped_at: at }).where('id', 'in', pointIds).where('messages_stopped_at', 'is', null).executeTakeFirst();
+		await trx.updateTable('messages').set({ state: 'stopped', recipient: null, updated_at: at }).where('meter_point_id', 'in', pointIds).where('state', '=', 'pending').execute();
+		const stopped = Number(res.numUpdatedRows);
+		if (stopped > 0) await audit(trx, actor, { action: 'messages-stopped', entity: 'meter_point', entityId: pointIds.length === 1 ? pointIds[0] : null, changes: { how, points: stopped } });
+		return stopped;
+	});
+}
+
+/** The stop link (/stop/<code>). Returns whether the code named a point (stopped now or before). */
+export async function stopByCode(db: Kysely<DB>, code: string, actor: Actor): Promise<boolean> {
+	if (!/^[a-z2-9]{10}$/.test(code)) return false;
+	const point = await db.selectFrom('meter_points').select('id').where('stop_code', '=', code).executeTakeFirst();
+	if (!point) return false;
+	await stopPoints(db, [point.id], actor, 'link');
+	return true;
+}
+
+/** Whether a stop code names a point (the page asks before it stops anything). */
+export async function stopCodeExists(db: Kysely<DB>, code: string): Promise<boolean> {
+	if (!/^[a-z2-9]{10}$/.test(code)) return false;
+	return !!(await db.selectFrom('meter_points').select('id').where('stop_code', '=', code).executeTakeFirst());
+}
+
+/** A reply to our SMS: "STOP" (any case, optional punctuation) stops every in-home point with that number. */
+export async function stopByReply(db: Kysely<DB>, from: string, text: string, actor: Actor): Promise<number> {
+	if (!/^\s*stop\b/i.test(text)) return 0;
+	const wanted = gatewayNumber(from);
+	const points = await db.selectFrom('meter_points').select(['id', 'resident_phone']).where('location', '=', 'in_home').where('resident_phone', 'is not', null).execute();
+	return stopPoints(db, points.filter((p) => gatewayNumber(p.resident_phone!) === wanted).map((p) => p.id), actor, 'reply');
+}
+
+/** A planner sends a message again: a new outbox row to the point's current contact. */
+export async function resendMessage(db: Kysely<DB>, messageId: string, actor: Actor): Promise<{ id: string }> {
+	return db.transaction().execute(async (trx) => {
+		const msg = await trx.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
+		if (!msg) throw new AppError('NOT_FOUND');
+		const point = await trx.selectFrom('meter_points').select(['resident_phone', 'resident_email', 'messages_stopped_at']).where('id', '=', msg.meter_point_id).executeTakeFirstOrThrow();
+		if (point.messages_stopped_at) throw new AppError('MESSAGE_STOPPED');
+		const recipient = contactFor(point, msg.channel);
+		if (!recipient) throw new AppError('MESSAGE_NO_RECIPIENT');
+		const at = iso(Date.now());
+		const id = newId();
+		await trx.insertInto('messages').values({
+			id, job_id: msg.job_id, meter_point_id: msg.meter_point_id, channel: msg.channel, recipient, template: msg.template, params: msg.params, subject: null, body: null,
+			state: 'pending', attempts: 0, next_at: at, claim: null, claimed_until: null, provider_id: null, last_error: null, dedupe_key: null, resend_of: msg.id,
+			created_at: at, updated_at: at, sent_at: null
+		}).execute();
+		await audit(trx, actor, { action: 'message-resent', entity: 'message', entityId: id, changes: { resend_of: msg.id } });
+		return { id };
+	});
+}
+
+/**
+ * The measure this feature exists for: of in-home visits (an exchange done or a no-access visit)
+ * in a period, the share that found nobody home, with and without a reminder sent in the 36 hours
+ * before.
+ */
+export async function reminderEffect(db: Kysely<DB>, range: { from: string; to: string }) {
+	const fromIso = warsawInstant(range.from, '00:00').toISOString();
+	const toIso = warsawInstant(addDaysToDate(range.to, 1), '00:00').toISOString();
+	const noAccess = await db.selectFrom('no_access_visits as v').innerJoin('jobs', 'jobs.id', 'v.job_id').innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id')
+		.select(['v.job_id', 'v.at']).where('mp.location', '=', 'in_home').where('v.at', '>=', fromIso).where('v.at', '<', toIso).execute();
+	const done = await db.selectFrom('jobs').innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id')
+		.select(['jobs.id as job_id', 'jobs.completed_at as at']).where('mp.location', '=', 'in_home').where('jobs.status', '=', 'done')
+		.where('jobs.completed_at', '>=', fromIso).where('jobs.completed_at', '<', toIso).execute();
+	const visits = [...noAccess.map((v) => ({ jobId: v.job_id, at: v.at, noAccess: true })), ...done.map((v) => ({ jobId: v.job_id, at: v.at!, noAccess: false }))];
+	const sentByJob = new Map<string, number[]>();
+	const jobIds = [...new Set(visits.map((v) => v.jobId))];
+	for (let i = 0; i < jobIds.length; i += 500) {
+		const rows = await db.selectFrom('messages').select(['job_id', 'sent_at']).where('job_id', 'in', jobIds.slice(i, i + 500)).where('template', 'in', REMINDERS).where('state', '=', 'sent').execute();
+		for (const r of rows) if (r.job_id && r.sent_at) sentByJob.set(r.job_id, [...(sentByJob.get(r.job_id) ?? []), Date.parse(r.sent_at)]);
+	}
+	const out = { withReminder: { visits: 0, noAccess: 0 }, withoutReminder: { visits: 0, noAccess: 0 } };
+	for (const v of visits) {
+		const at = Date.parse(v.at);
+		const reminded = (sentByJob.get(v.jobId) ?? []).some((s) => s <= at && s >= at - 36 * 3_600_000);
+		const bucket = reminded ? out.withReminder : out.withoutReminder;
+		bucket.visits++;
+		if (v.noAccess) bucket.noAccess++;
+	}
+	return out;
+}
+
+/** The outbox poller and the reminder sweep of one instance (claims keep instances apart). */
+export function startNotifyWorker(db: Kysely<DB>, channels: Channels, opts: { intervalMs?: number; sweepMs?: number } = {}): () => void {
+	let stopped = false;
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	let lastSweep = 0;
+	const tick = async () => {
+		try {
+			if (Date.now() - lastSweep >= (opts.sweepMs ?? 10 * 60_000)) {
+				lastSweep = Date.now();
+				const reminders = await sweepReminders(db);
+				if (reminders) log.info({ reminders }, 'reminders queued');
+			}
+			const settled = await runNotifyRound(db, channels);
+			if (settled.length) log.info({ messages: settled.length }, 'messages settled');
+		} catch (err) {
+			log.warn({ err: err instanceof Error ? err.message : String(err) }, 'message round failed');
+		}
+		if (!stopped) timer = setTimeout(tick, opts.intervalMs ?? 5000);
+	};
+	timer = setTimeout(tick, opts.intervalMs ?? 5000);
+	return () => {
+		stopped = true;
+		clearTimeout(timer);
+		for (const c of Object.values(channels)) c?.close?.();
+	};
+}

@@ -1,0 +1,45 @@
+import type { MessageChannel, MessageTemplate } from '../db/schema';
+import { translate } from '../i18n';
+
+/** What a message says, stored with the outbox row: instants and a reference, nothing personal. */
+export interface MessageParams {
+	windowStart: string;
+	windowEnd: string;
+	reference: string | null;
+}
+
+/** Links and the hotline every message carries; the operator's own address only, no shorteners. */
+export interface MessageContext {
+	origin: string;
+	hotline: string;
+	operator: string;
+	stopCode: string;
+}
+
+const LOCALE = 'pl' as const;
+const dayFormat = new Intl.DateTimeFormat('pl-PL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Warsaw' });
+const timeFormat = new Intl.DateTimeFormat('pl-PL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/Warsaw' });
+
+/**
+ * The text of one message, in Polish (residents are written to formally, in the operator's
+ * language). SMS: the main sentence, the reference and the footer; e-mail: the same with a
+ * greeting and signature. Every message says how to verify the fitter and that they never ask
+ * for money, and how to stop the messages.
+ */
+export function renderMessage(template: MessageTemplate, channel: MessageChannel, params: MessageParams, ctx: MessageContext): { subject: string; text: string } {
+	const origin = ctx.origin.replace(/\/$/, '');
+	const values = {
+		date: dayFormat.format(new Date(params.windowStart)),
+		start: timeFormat.format(new Date(params.windowStart)),
+		end: timeFormat.format(new Date(params.windowEnd)),
+		booking: `${origin}/harmonogram/wizyta`,
+		reference: params.reference ?? ''
+	};
+	const t = (key: string, p: Record<string, unknown> = {}) => translate(key, p, LOCALE);
+	const main = [t(`notify_sms_${template}`, values), params.reference ? t('notify_reference', values) : ''].filter(Boolean).join(' ');
+	const footer = t('notify_footer', { verify: `${origin}/verify`, hotline: ctx.hotline, stop: `${origin}/stop/${ctx.stopCode}` });
+	const subject = t(`notify_subject_${template}`, values);
+	// The en dash is outside the GSM alphabet: one would make the whole SMS 70 characters a part.
+	if (channel === 'sms') return { subject, text: `${main} ${footer}`.replaceAll('–', '-') };
+	return { subject, text: [t('notify_mail_greeting'), '', main, '', footer, '', t('notify_mail_signature'), ctx.operator, '', t('notify_mail_auto')].join('\n') };
+}
