@@ -325,11 +325,11 @@ describe('residents’ e-mail in the meter-point import', () => {
 	let n = 0;
 	const row = (location: string, email: string) => [ppeWithCheckDigit(String(59054356000000100n + BigInt(++n))), `1234567${n}`, 'Apator', 'A52', 'ul. Lniana', '4', '50-001', 'Wrocław', 'Osiedle', 'I', '12', location, 'G11', email];
 
-	it('takes an e-mail for an in-home meter and refuses a malformed one or one for a stairwell meter', () => {
-		const ok = checkRecords(header, [row('mieszkanie', 'jan.kowalski@example.pl')]);
+	it('takes an e-mail for an in-home meter and refuses a malformed one or one for a stairwell meter', async () => {
+		const ok = await checkRecords(header, [row('mieszkanie', 'jan.kowalski@example.pl')]);
 		expect(ok.errors).toEqual([]);
 		expect(ok.rows[0]?.resident_email).toBe('jan.kowalski@example.pl');
-		const bad = checkRecords(header, [row('mieszkanie', 'jan.kowalski@'), row('klatka', 'ewa@example.pl')]);
+		const bad = await checkRecords(header, [row('mieszkanie', 'jan.kowalski@'), row('klatka', 'ewa@example.pl')]);
 		expect(bad.errors.map((e) => [e.row, e.column, e.code])).toEqual([
 			[2, 'resident_email', 'plan_import_err_email'],
 			[3, 'resident_email', 'plan_import_err_email_stairwell']
