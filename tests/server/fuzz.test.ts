@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { appRouter } from '$server/trpc/router';
@@ -31,13 +31,12 @@ const STATUS: Record<string, number> = {
 };
 
 async function dump(db: Kysely<DB>, { withAudit }: { withAudit: boolean }): Promise<string> {
-	// Only this test's schema: other test files (and other worktrees) have schemas in the same PostgreSQL.
-	const schema = (await sql<{ s: string | null }>`select current_schema() as s`.execute(db).catch(() => ({ rows: [{ s: null }] }))).rows[0]?.s ?? null;
-	const tables = (await db.introspection.getTables())
-		.filter((t) => !schema || !t.schema || t.schema === schema)
-		.map((t) => t.name)
-		.filter((t) => !isVolatile(t) && (withAudit || t !== 'audit_log'))
-		.sort();
+	// Only this test's schema, read directly: Kysely's introspection scans every schema, and other test
+	// files (and other checkouts) create and drop theirs in the same PostgreSQL meanwhile.
+	const names = db.getExecutor().adapter instanceof PostgresAdapter
+		? (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)).rows.map((r) => r.name)
+		: (await db.introspection.getTables()).map((t) => t.name);
+	const tables = names.filter((t) => !isVolatile(t) && (withAudit || t !== 'audit_log')).sort();
 	const parts: string[] = [];
 	for (const table of tables) {
 		const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db);
