@@ -8,18 +8,14 @@ import { checkBadgeNumber } from '../../src/lib/domain/badge';
 import { warsawDate } from '../../src/lib/domain/time';
 import type { DB } from '../db/schema';
 import { parseBookingReference } from '../booking/reference';
+import { pointsWithCurrentJob } from '../plan/views';
 
 export type SearchKey = 'ppe' | 'old_serial' | 'new_serial' | 'address' | 'badge' | 'booking';
 export const SEARCH_LIMIT = 20;
 
-/** Points with their current (latest) job: uuid v7 ids grow with time, so max(id) is the latest. */
-function pointsWithCurrentJob(db: Kysely<DB>) {
-	return db
-		.selectFrom('meter_points as mp')
-		.innerJoin('buildings as b', 'b.id', 'mp.building_id')
-		.leftJoin('jobs as j', (join) =>
-			join.onRef('j.meter_point_id', '=', 'mp.id').on('j.id', '=', (eb) => eb.selectFrom('jobs as j2').select(sql<string>`max(j2.id)`.as('m')).whereRef('j2.meter_point_id', '=', 'mp.id'))
-		)
+/** Points with their current job, and what the search shows of each. */
+function searchRows(db: Kysely<DB>) {
+	return pointsWithCurrentJob(db)
 		.leftJoin('crews as c', 'c.id', 'j.crew_id')
 		.select(['j.id as job_id', 'j.status', 'j.planned_date', 'c.name as crew', 'mp.ppe', 'mp.stairwell', 'mp.flat', 'mp.location', 'b.street', 'b.number', 'b.city']);
 }
@@ -93,7 +89,7 @@ export async function searchJobs(db: Kysely<DB>, input: string) {
 	const matches: Array<{ key: SearchKey; jobId: string | null; status: string | null; plannedDate: string | null; crew: string | null; ppe: string; street: string; number: string; city: string; stairwell: string; flat: string | null; location: string }> = [];
 	for (const f of filters) {
 		if (matches.length >= SEARCH_LIMIT) break;
-		const rows = await pointsWithCurrentJob(db)
+		const rows = await searchRows(db)
 			.where((eb) => f.where(eb) as never)
 			.orderBy('b.street')
 			.orderBy('b.number')

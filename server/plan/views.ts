@@ -9,7 +9,7 @@ type StatusCounts = Record<JobStatus | 'unplanned', number>;
 const zero = (): StatusCounts => Object.fromEntries(STATUSES.map((s) => [s, 0])) as StatusCounts;
 
 /** Points with their current (latest) job; uuid v7 ids grow with time, so max(id) is the latest. */
-function pointsWithCurrentJob(db: Kysely<DB>) {
+export function pointsWithCurrentJob(db: Kysely<DB>) {
 	return db
 		.selectFrom('meter_points as mp')
 		.innerJoin('buildings as b', 'b.id', 'mp.building_id')
