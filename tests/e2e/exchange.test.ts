@@ -1,3 +1,4 @@
+import { filesystemBlobStore } from '$server/blobs/blob-store';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -354,7 +355,9 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			expect(photos.map((p) => p.kind)).toEqual(['display', 'new_meter', 'protocol', 'signature']);
 			for (const p of photos) expect(p.size, p.kind).not.toBeNull();
 			for (const p of photos.filter((p) => p.kind === 'display' || p.kind === 'new_meter')) expect(p.size!).toBeLessThanOrEqual(300 * 1024);
-			const protocol = db.prepare('select b.data from exchanges x join blobs b on b.sha256 = x.protocol_sha256 where x.job_id = ?').get(target.jobId) as { data: Buffer };
+			// The bytes are in the blob store (the database keeps their metadata), as the server wrote them.
+			const { protocol_sha256: protocolSha } = db.prepare('select protocol_sha256 from exchanges where job_id = ?').get(target.jobId) as { protocol_sha256: string };
+			const protocol = { data: (await filesystemBlobStore(process.env.WYMIANA_BLOB_DIR!).read(protocolSha))! };
 			expect(protocol.data.subarray(0, 5).toString()).toBe('%PDF-');
 			// The PDF made on the tablet says what happened, with the fitter's badge number.
 			const file = join(videoDir, 'protocol.pdf');
