@@ -144,8 +144,8 @@ describe('pwa: the fitter app installs and opens without a network', () => {
 		const res = await page.goto(`${app.url}/app/diagnostics`);
 		expect(res?.fromServiceWorker()).toBe(true);
 		await page.getByRole('heading', { name: 'Diagnostyka urządzenia' }).waitFor();
-		await expect.poll(() => page.getByTestId('diag-worker').innerText()).toBe('Gotowa — aplikacja otworzy się bez sieci');
-		await expect.poll(() => page.getByTestId('diag-persisted').innerText()).not.toBe('Wczytywanie…');
+		await expect.poll(() => page.getByTestId('diag-worker').innerText(), { timeout: 10_000 }).toBe('Gotowa — aplikacja otworzy się bez sieci');
+		await expect.poll(() => page.getByTestId('diag-persisted').innerText(), { timeout: 10_000 }).not.toBe('Wczytywanie…');
 		await page.getByText('Zajęte miejsce').waitFor();
 		await page.screenshot({ path: join(shots, 'pwa-diagnostics-offline-1280.png'), fullPage: true });
 	});
