@@ -11,7 +11,7 @@ import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
 import { renderBarcode } from '../support/barcodes';
 import { writeFakeCameraVideo } from '../support/fake-camera';
-import { CHROMIUM_ARGS, chromiumPath } from './browser';
+import { CHROMIUM_ARGS, chromiumPath, untilServiceWorkerControls } from './browser';
 import { startApp, type RunningApp } from './app-server';
 import { enrolOnPlan } from './sign-in';
 
@@ -170,10 +170,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		const secret = (db.prepare("select w.code_secret from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { code_secret: string }).code_secret;
 		db.close();
 		expect([liveCode(secret), liveCode(secret, Date.now() - 60_000)]).toContain(shown);
-		await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 }).catch(async () => {
-			await page.reload();
-			await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
-		});
+		await untilServiceWorkerControls(page);
 		await snap('today', false);
 		await context.setOffline(true);
 	});

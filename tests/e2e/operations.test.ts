@@ -3,7 +3,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CHROMIUM_ARGS, chromiumPath } from './browser';
+import { CHROMIUM_ARGS, chromiumPath, untilServiceWorkerControls } from './browser';
 import { startApp, type RunningApp } from './app-server';
 import { enrolOnPlan, submitSignIn } from './sign-in';
 
@@ -92,7 +92,7 @@ describe('operations: headers, CSRF, readiness and graceful shutdown', () => {
 		await submitSignIn(fitter, 'monter2', 'monter-demo');
 		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
 		// Straight into a basement after the first sign-in, then lost there with a note not yet sent.
-		await fitter.waitForLoadState('networkidle');
+		await untilServiceWorkerControls(fitter);
 		await tablet.setOffline(true);
 		await fitter.locator('a[href^="/app/job/"]').filter({ hasText: 'Zaplanowane' }).first().click();
 		await fitter.getByRole('button', { name: 'Rozpocznij pracę' }).click();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
 import { fromBase64, parseTelegram } from '../../src/lib/optical/iec62056';
 import { householdLines, type MeterConfig } from '../support/meter-simulator';
-import { CHROMIUM_ARGS, chromiumPath } from './browser';
+import { CHROMIUM_ARGS, chromiumPath, untilServiceWorkerControls } from './browser';
 import { startApp, type RunningApp } from './app-server';
 import { submitSignIn } from './sign-in';
 
@@ -108,10 +108,7 @@ describe('optical port: old meter read through the probe, offline, then synced',
 		await submitSignIn(page, 'monter1', 'monter-demo');
 		await page.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
 		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
-		await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 }).catch(async () => {
-			await page.reload();
-			await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
-		});
+		await untilServiceWorkerControls(page);
 		await context.setOffline(true);
 		await page.goto(`${app.url}/app/job/${encodeURIComponent(target.jobId)}`);
 		await page.getByRole('button', { name: 'Rozpocznij pracę' }).click();
