@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { adminProcedure, router } from '../trpc/init';
 import { auditPage } from './audit-trail.service';
+import { day } from '../trpc/inputs';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
 const name = z.string().trim().max(64).nullable().optional();
 
 /** Admin: reading the append-only audit log. */

@@ -4,9 +4,8 @@ import { actorOf } from '../trpc/context';
 import { plannerProcedure, router } from '../trpc/init';
 import { addAbsence, createCrew, listCrews, moveFitter, removeAbsence, setCrewCalendar } from './crews.service';
 import { polishPublicHolidays } from '../schedule/calendar';
+import { day, id } from '../trpc/inputs';
 
-const id = z.string().min(1).max(64);
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'plan_field_time' });
 
 /** Crews, who is in them, when they work, and who is away. */

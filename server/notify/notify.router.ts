@@ -3,9 +3,9 @@ import { actorOf } from '../trpc/context';
 import { plannerProcedure, router } from '../trpc/init';
 import { listMessages } from './notify.repository';
 import { reminderEffect, resendMessage } from './notify.service';
+import { day } from '../trpc/inputs';
 
 const STATES = ['pending', 'claimed', 'sending', 'sent', 'logged', 'failed', 'uncertain', 'cancelled', 'stopped'] as const;
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
 
 export const notifyRouter = router({
 	/** The message log, overall or for one job: state, attempts, last error — never the recipient. */

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { plannerProcedure, router } from '../trpc/init';
 import { crewDay, estateView, fitterView, listEstates } from './views';
+import { day, id } from '../trpc/inputs';
 
-const id = z.string().min(1).max(64);
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
 const status = z.enum(['planned', 'in_progress', 'done', 'no_access', 'turned_back', 'cancelled']);
 
 export const viewsRouter = router({

@@ -4,9 +4,8 @@ import { actorOf } from '../trpc/context';
 import { plannerProcedure, router } from '../trpc/init';
 import { DEFAULT_PARAMS } from './engine';
 import { commitPlan, moveJob, moveStairwellBlock, previewPlan, reassignCrewDay } from './schedule.service';
+import { day, id } from '../trpc/inputs';
 
-const id = z.string().min(1).max(64);
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
 
 export const planRequestSchema = z.strictObject({
 	estateIds: z.array(id).min(1).max(200),

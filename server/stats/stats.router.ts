@@ -3,9 +3,8 @@ import { plannerProcedure, router } from '../trpc/init';
 import { billingDay } from './billing';
 import { reviewList } from './review';
 import { dashboard } from './stats.service';
+import { day, id } from '../trpc/inputs';
 
-const id = z.string().min(1).max(64);
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
 
 export const statsRouter = router({
 	dashboard: plannerProcedure

@@ -3,11 +3,10 @@ import { warsawDate } from '../../src/lib/domain/time';
 import { actorOf } from '../trpc/context';
 import { router, warehouseProcedure } from '../trpc/init';
 import { fitterHoldings, handInRemoved, outstandingRemoved, receiveDelivery, reconciliation, stockOverview, transfer } from './stock.service';
+import { day, id } from '../trpc/inputs';
 
-const id = z.string().min(1).max(64);
 const code = z.string().trim().min(1).max(40);
 const range = z.strictObject({ from: code, to: z.string().trim().max(40) });
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
 const transferInput = z.strictObject({ fitterUserId: id, serials: z.array(code).max(2000), sealRanges: z.array(range).max(50) });
 
 /** The warehouse: deliveries in, meters and seals out to fitters and back, removed meters, the day's reconciliation. */

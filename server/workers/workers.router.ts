@@ -3,9 +3,8 @@ import { warsawDate } from '../../src/lib/domain/time';
 import { actorOf } from '../trpc/context';
 import { adminProcedure, router } from '../trpc/init';
 import { changeBadgeState, createAccount, listPeople, reissueBadge, rotateLiveSecret, setValidity, workerDetail } from './workers.service';
+import { day, id } from '../trpc/inputs';
 
-const id = z.string().min(1).max(64);
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'plan_field_date' });
 const reason = z.string().trim().min(3, { message: 'office_err_reason_required' }).max(200);
 
 /** Admin: people, their accounts and their badges. */

@@ -3,6 +3,7 @@ import type { RequestHandler } from './$types';
 import { getServices } from '$server/app';
 import { plannerRefusal } from '$server/plan/http-access';
 import { billingCsv, billingDay } from '$server/stats/billing';
+import { day } from '$server/trpc/inputs';
 
 /** Billing export of one Warsaw day: `?date=YYYY-MM-DD&format=csv|json`, as a download. */
 export const GET: RequestHandler = async ({ url, locals }) => {
@@ -10,7 +11,7 @@ export const GET: RequestHandler = async ({ url, locals }) => {
 	if (refusal) return json({ appCode: refusal.code }, { status: refusal.status });
 	const date = url.searchParams.get('date') ?? '';
 	const format = url.searchParams.get('format') ?? 'csv';
-	if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || (format !== 'csv' && format !== 'json')) return json({ appCode: 'VALIDATION' }, { status: 400 });
+	if (!day.safeParse(date).success || (format !== 'csv' && format !== 'json')) return json({ appCode: 'VALIDATION' }, { status: 400 });
 	const records = await billingDay(getServices().db, date);
 	const body = format === 'csv' ? billingCsv(records) : JSON.stringify({ date, exchanges: records }, null, 2);
 	return new Response(body, {
