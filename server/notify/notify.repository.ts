@@ -41,3 +41,9 @@ export async function listMessages(db: Kysely<DB>, filter: MessageFilter) {
 }
 
 export const REMINDERS: MessageTemplate[] = ['reminder_day_before', 'reminder_morning'];
+
+/** The meter point a message was about (null: no such message). */
+export async function messagePoint(db: Kysely<DB>, messageId: string): Promise<string | null> {
+	const row = await db.selectFrom('messages').select('meter_point_id').where('id', '=', messageId).executeTakeFirst();
+	return row?.meter_point_id ?? null;
+}

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { actorOf } from '../trpc/context';
 import { plannerProcedure, router } from '../trpc/init';
-import { listMessages } from './notify.repository';
+import { AppError } from '../errors';
+import { listMessages, messagePoint } from './notify.repository';
+import { countResend } from './resend-limit';
 import { reminderEffect, resendMessage } from './notify.service';
 import { day } from '../trpc/inputs';
 
@@ -26,7 +28,12 @@ export const notifyRouter = router({
 			};
 		}),
 	/** Sends a message again to the point's current contact (refused after STOP or the purge). */
-	resend: plannerProcedure.input(z.strictObject({ id: z.uuid() })).mutation(({ ctx, input }) => resendMessage(ctx.services.db, input.id, actorOf(ctx))),
+	resend: plannerProcedure.input(z.strictObject({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+		const pointId = await messagePoint(ctx.services.db, input.id);
+		if (!pointId) throw new AppError('NOT_FOUND');
+		await countResend(ctx.services.limiters, pointId);
+		return resendMessage(ctx.services.db, input.id, actorOf(ctx));
+	}),
 	/** No-access share of in-home visits with and without a reminder sent (for the dashboard). */
 	effect: plannerProcedure.input(z.strictObject({ from: day, to: day })).query(({ ctx, input }) => reminderEffect(ctx.services.db, input))
 });
