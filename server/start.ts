@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
@@ -14,6 +14,8 @@ import { buildDir, ROOT } from './build-dir';
 const root = ROOT;
 const SOURCES = ['src', 'server', 'static', 'svelte.config.js', 'vite.config.ts', 'package-lock.json', 'package.json'];
 const IGNORED = new Set(['paraglide', 'node_modules', '.svelte-kit']);
+/** What the i18n compiler writes beside its settings on every run (git ignores it too): not a source. */
+const IGNORED_PATHS = new Set(['src/lib/i18n/project.inlang/cache', 'src/lib/i18n/project.inlang/README.md']);
 
 function* files(path: string): Generator<string> {
 	if (!existsSync(path)) return;
@@ -22,8 +24,9 @@ function* files(path: string): Generator<string> {
 		return;
 	}
 	for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-		if (IGNORED.has(entry.name) || entry.name.startsWith('.')) continue;
-		yield* files(join(path, entry.name));
+		const child = join(path, entry.name);
+		if (IGNORED.has(entry.name) || entry.name.startsWith('.') || IGNORED_PATHS.has(relative(root, child))) continue;
+		yield* files(child);
 	}
 }
 
