@@ -181,7 +181,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('link', { name: 'Przejdź do wymiany' }).click();
 		await page.getByRole('heading', { name: 'Przyjazd' }).waitFor();
 		await snap('arrival');
-		await page.getByRole('button', { name: 'Tak, mieszkaniec jest' }).click();
+		await page.getByRole('button', { name: 'Tak, mieszkaniec jest na miejscu' }).click();
 	});
 
 	it('reads the old meter’s serial with the camera (it is the expected meter)', async () => {
@@ -361,7 +361,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			writeFileSync(file, protocol.data);
 			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 			const badge = (db.prepare("select w.badge_number from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { badge_number: string }).badge_number;
-			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis odbiorcy', 'Anna Testowa']) expect(text).toContain(fact);
+			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis mieszkańca', 'Anna Testowa']) expect(text).toContain(fact);
 			const rejected = db.prepare("select name, reason_code from mutation_log where status = 'rejected'").all();
 			expect(rejected).toEqual([]);
 			const names = (db.prepare("select name from mutation_log m join users u on u.id = m.user_id where u.login = 'monter1' order by m.mutation_id").all() as { name: string }[]).map((r) => r.name);

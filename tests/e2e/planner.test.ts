@@ -97,7 +97,7 @@ describe('planner console at 1440×900', () => {
 		await p.getByRole('heading', { name: 'Podgląd planu' }).waitFor();
 		await shot('planner-plan-preview');
 		await p.getByRole('button', { name: 'Zatwierdź plan' }).click();
-		await p.getByText(/Plan zatwierdzony: \d+ zleceń/).waitFor();
+		await p.getByText(/Plan zatwierdzony: [\d\s]+ zlece(nie|nia|ń),/).waitFor();
 		await shot('planner-plan-committed');
 		const conn = db();
 		const unplanned = conn.prepare(`select count(*) n from meter_points mp join buildings b on b.id = mp.building_id join estates e on e.id = b.estate_id
