@@ -276,7 +276,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByLabel('Stycznik zamknięty').check();
 		await page.getByLabel('Napięcie i kolejność faz sprawdzone').check();
 		await page.getByLabel('Interfejs wM-Bus włączony').check();
-		await page.getByText('wM-Bus zostaje wyłączony, chyba że klient o niego prosił.').waitFor();
+		await page.getByText('wM-Bus zostaje wyłączony, chyba że odbiorca o niego prosił.').waitFor();
 		await snap('commissioning-wmbus-refused');
 		await page.getByLabel('Interfejs wM-Bus włączony').uncheck();
 		await page.getByRole('button', { name: 'Zgłoś licznik do systemu HES' }).click();

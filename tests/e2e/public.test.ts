@@ -91,7 +91,7 @@ describe('public pages for residents (phone, built app)', () => {
 		expect(await p.getByRole('img', { name: /Zdjęcie z identyfikatora/ }).evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
 		const shown = (await p.locator('.code [aria-hidden]').innerText()).replace(/\s/g, '');
 		expect([liveCode(valid.code_secret, before), liveCode(valid.code_secret, after)]).toContain(shown);
-		await p.getByText('Poproś montera, żeby pokazał kod').waitFor();
+		await p.getByText('Prosimy poprosić montera o pokazanie kodu').waitFor();
 		await p.getByRole('heading', { name: 'Jak wygląda prawdziwa wizyta montera' }).waitFor();
 		await p.screenshot({ path: join(shots, 'verify-valid-390.png'), fullPage: true });
 		expect(await axeProblems(p)).toEqual([]);
