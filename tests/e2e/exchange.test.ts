@@ -191,7 +191,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('link', { name: 'Przejdź do wymiany' }).click();
 		await page.getByRole('heading', { name: 'Przyjazd' }).waitFor();
 		await snap('arrival');
-		await page.getByRole('button', { name: 'Tak, mieszkaniec jest na miejscu' }).click();
+		await page.getByRole('button', { name: 'Tak, jest na miejscu' }).click();
 	});
 
 	it('reads the old meter’s serial with the camera (it is the expected meter)', async () => {
