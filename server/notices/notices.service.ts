@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import QRCode from 'qrcode';
+import { formatDayFullIn, formatTimeIn } from '../../src/lib/domain/format';
 import { PdfWriter } from '../../src/lib/pdf/pdf-writer';
 import type { DB } from '../db/schema';
 import { translate } from '../i18n';
@@ -64,12 +65,8 @@ export async function stairwellNotices(db: Kysely<DB>, estateId: string, only?: 
 
 const t = (key: string, params: Record<string, unknown> = {}) => translate(key, params, 'pl');
 
-function dayPl(date: string): string {
-	return new Intl.DateTimeFormat('pl-PL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T12:00:00Z`));
-}
-function timePl(iso: string): string {
-	return new Intl.DateTimeFormat('pl-PL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/Warsaw' }).format(new Date(iso));
-}
+const dayPl = (date: string) => formatDayFullIn('pl', date);
+const timePl = (iso: string) => formatTimeIn('pl', iso);
 
 /** Date as it is printed on the notice ("wtorek, 1 grudnia 2026"); tests look for it. */
 export const noticeDate = dayPl;

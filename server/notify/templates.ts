@@ -1,4 +1,5 @@
 import type { MessageChannel, MessageTemplate } from '../db/schema';
+import { documentDateTimeIn, formatTimeIn } from '../../src/lib/domain/format';
 import { translate } from '../i18n';
 
 /** What a message says, stored with the outbox row: instants and a reference, nothing personal. */
@@ -17,8 +18,6 @@ export interface MessageContext {
 }
 
 const LOCALE = 'pl' as const;
-const dayFormat = new Intl.DateTimeFormat('pl-PL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Warsaw' });
-const timeFormat = new Intl.DateTimeFormat('pl-PL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/Warsaw' });
 
 /**
  * The text of one message, in Polish (residents are written to formally, in the operator's
@@ -29,9 +28,9 @@ const timeFormat = new Intl.DateTimeFormat('pl-PL', { hour: '2-digit', minute: '
 export function renderMessage(template: MessageTemplate, channel: MessageChannel, params: MessageParams, ctx: MessageContext): { subject: string; text: string } {
 	const origin = ctx.origin.replace(/\/$/, '');
 	const values = {
-		date: dayFormat.format(new Date(params.windowStart)),
-		start: timeFormat.format(new Date(params.windowStart)),
-		end: timeFormat.format(new Date(params.windowEnd)),
+		date: documentDateTimeIn(LOCALE, params.windowStart).date,
+		start: formatTimeIn(LOCALE, params.windowStart),
+		end: formatTimeIn(LOCALE, params.windowEnd),
 		booking: `${origin}/harmonogram/wizyta`,
 		reference: params.reference ?? ''
 	};

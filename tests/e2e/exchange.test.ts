@@ -130,6 +130,16 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		} finally {
 			db.close();
 		}
+		// The first register's last known reading has a fraction and five digits: the screens and the
+		// protocol must print it the Polish way, 38 557,5 kWh, not 38557.5.
+		const first = registersFor(target.tariff, target.prosumer)[0]!;
+		target.lastReadings[first] = '38557.5';
+		const writable = new Database(app.databasePath, { fileMustExist: true });
+		try {
+			writable.prepare("update meters set last_readings = ? where serial = ? and state = 'installed'").run(JSON.stringify(target.lastReadings), target.serial);
+		} finally {
+			writable.close();
+		}
 
 		profile = mkdtempSync(join(tmpdir(), 'wymiana-exchange-profile-'));
 		videoDir = mkdtempSync(join(tmpdir(), 'wymiana-exchange-video-'));
@@ -181,7 +191,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('link', { name: 'Przejdź do wymiany' }).click();
 		await page.getByRole('heading', { name: 'Przyjazd' }).waitFor();
 		await snap('arrival');
-		await page.getByRole('button', { name: 'Tak, mieszkaniec jest' }).click();
+		await page.getByRole('button', { name: 'Tak, jest na miejscu' }).click();
 	});
 
 	it('reads the old meter’s serial with the camera (it is the expected meter)', async () => {
@@ -209,6 +219,8 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('heading', { name: 'Odczyty końcowe' }).waitFor();
 		const registers = registersFor(target.tariff, target.prosumer);
 		const first = registers[0]!;
+		// Polish number format: a decimal comma and a (no-break) space between thousands.
+		expect((await page.locator('.last').first().innerText()).replace(/[\u00a0\u202f]/g, ' ')).toBe('Ostatni znany odczyt: 38 557,5 kWh');
 		await page.locator(`#reg-old-${first.replaceAll('.', '\\.')}`).fill('1,0');
 		await page.getByText('Odczyt jest NIŻSZY niż ostatni znany').waitFor();
 		await snap('readings-questioned');
@@ -264,7 +276,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByLabel('Stycznik zamknięty').check();
 		await page.getByLabel('Napięcie i kolejność faz sprawdzone').check();
 		await page.getByLabel('Interfejs wM-Bus włączony').check();
-		await page.getByText('wM-Bus zostaje wyłączony, chyba że klient o niego prosił.').waitFor();
+		await page.getByText('wM-Bus zostaje wyłączony, chyba że odbiorca o niego prosił.').waitFor();
 		await snap('commissioning-wmbus-refused');
 		await page.getByLabel('Interfejs wM-Bus włączony').uncheck();
 		await page.getByRole('button', { name: 'Zgłoś licznik do systemu HES' }).click();
@@ -361,7 +373,12 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			writeFileSync(file, protocol.data);
 			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 			const badge = (db.prepare("select w.badge_number from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { badge_number: string }).badge_number;
-			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis odbiorcy', 'Anna Testowa']) expect(text).toContain(fact);
+			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis mieszkańca', 'Anna Testowa']) expect(text).toContain(fact);
+			// The final reading the fitter typed (38 557,5 + 123,4), with a decimal comma, and the date with its year.
+			const plain = text.replace(/[\u00a0\u202f]/g, ' ');
+			expect(plain).toContain('38 680,9 kWh');
+			expect(plain).not.toContain('38680.9');
+			expect(plain).toMatch(/Data i godzina\s+\S+, \d{1,2} \S+ \d{4}, \d{2}:\d{2} \(czas polski\)/);
 			const rejected = db.prepare("select name, reason_code from mutation_log where status = 'rejected'").all();
 			expect(rejected).toEqual([]);
 			const names = (db.prepare("select name from mutation_log m join users u on u.id = m.user_id where u.login = 'monter1' order by m.mutation_id").all() as { name: string }[]).map((r) => r.name);
@@ -437,6 +454,11 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 
 			// Billing opens on today, where this exchange is, and leads back to the job.
 			await office.goto(`${app.url}/plan/billing`);
+			await office.getByRole('link', { name: target.ppe }).waitFor();
+			const billingRow = (await office.getByRole('row', { name: new RegExp(target.ppe) }).innerText()).replace(/[\u00a0\u202f]/g, ' ');
+			expect(billingRow).toContain('38 680,9');
+			expect(billingRow).not.toContain('38680.9');
+			await officeShot('billing');
 			await office.getByRole('link', { name: target.ppe }).click();
 			await office.waitForURL(`**/plan/jobs/${target.jobId}`);
 

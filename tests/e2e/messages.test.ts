@@ -92,7 +92,7 @@ describe('messages to residents (built app, real SMTP server, local SMS gateway)
 		await rp.getByLabel('Numer mieszkania').fill(flat.flat);
 		await rp.getByLabel('Ostatnie 6 cyfr kodu PPE').fill(flat.ppe.slice(-6));
 		await rp.getByRole('button', { name: 'Dalej' }).first().click();
-		await rp.getByRole('heading', { name: 'Twoja wizyta' }).waitFor();
+		await rp.getByRole('heading', { name: 'Umówiona wizyta' }).waitFor();
 		await rp.locator('input[name="slot"]').first().check();
 		await rp.getByRole('button', { name: 'Przenieś wizytę na ten termin' }).click();
 		await rp.getByText('Wizyta przeniesiona').waitFor();

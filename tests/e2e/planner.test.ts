@@ -97,7 +97,7 @@ describe('planner console at 1440×900', () => {
 		await p.getByRole('heading', { name: 'Podgląd planu' }).waitFor();
 		await shot('planner-plan-preview');
 		await p.getByRole('button', { name: 'Zatwierdź plan' }).click();
-		await p.getByText(/Plan zatwierdzony: \d+ zleceń/).waitFor();
+		await p.getByText(/Plan zatwierdzony: [\d\s]+ zlece(nie|nia|ń),/).waitFor();
 		await shot('planner-plan-committed');
 		const conn = db();
 		const unplanned = conn.prepare(`select count(*) n from meter_points mp join buildings b on b.id = mp.building_id join estates e on e.id = b.estate_id
@@ -203,7 +203,8 @@ describe('planner console at 1440×900', () => {
 		const day = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Warsaw' }).format(new Date(completed));
 		await p.getByLabel('Dzień').fill(day);
 		await p.getByRole('button', { name: 'Filtruj' }).click();
-		await p.getByText('1.8.1: 12000.4').waitFor();
+		// Readings on screen are Polish numbers (the CSV/JSON keep the dot).
+		await p.getByText(/1\.8\.1: 12\s000,4/).waitFor();
 		await shot('planner-billing');
 		await p.getByRole('link', { name: 'Do sprawdzenia' }).click();
 		await p.getByRole('tab', { name: /Niezgodne liczniki/ }).click();

@@ -91,7 +91,7 @@ describe('public pages for residents (phone, built app)', () => {
 		expect(await p.getByRole('img', { name: /Zdjęcie z identyfikatora/ }).evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
 		const shown = (await p.locator('.code [aria-hidden]').innerText()).replace(/\s/g, '');
 		expect([liveCode(valid.code_secret, before), liveCode(valid.code_secret, after)]).toContain(shown);
-		await p.getByText('Poproś montera, żeby pokazał kod').waitFor();
+		await p.getByText('Prosimy poprosić montera o pokazanie kodu').waitFor();
 		await p.getByRole('heading', { name: 'Jak wygląda prawdziwa wizyta montera' }).waitFor();
 		await p.screenshot({ path: join(shots, 'verify-valid-390.png'), fullPage: true });
 		expect(await axeProblems(p)).toEqual([]);
@@ -111,7 +111,7 @@ describe('public pages for residents (phone, built app)', () => {
 		await checkBadge(p, byStatus(status, expired).badge_number);
 		await expect.poll(() => p.locator('.word').innerText()).toBe(word);
 		expect(await p.locator('.code').count()).toBe(0);
-		await p.getByText('Nie wpuszczaj tej osoby. Zadzwoń na infolinię.').waitFor();
+		await p.getByText('Prosimy nie wpuszczać tej osoby i zadzwonić na infolinię.').waitFor();
 		await p.screenshot({ path: join(shots, `verify-${word.toLowerCase()}-390.png`), fullPage: true });
 		expect(await axeProblems(p)).toEqual([]);
 		await context.close();
@@ -246,7 +246,7 @@ describe('public pages for residents (phone, built app)', () => {
 		await p.screenshot({ path: join(shots, 'booking-identify-390.png'), fullPage: true });
 		expect(await axeProblems(p)).toEqual([]);
 		await p.getByRole('button', { name: 'Dalej' }).first().click();
-		await p.getByRole('heading', { name: 'Twoja wizyta' }).waitFor();
+		await p.getByRole('heading', { name: 'Umówiona wizyta' }).waitFor();
 		expect(await p.locator('main').innerText()).not.toContain(flat.ppe);
 
 		// The planner gave this flat a slot; the resident moves it to the first free one.
@@ -267,9 +267,9 @@ describe('public pages for residents (phone, built app)', () => {
 		await p.getByLabel('Numer rezerwacji').fill(reference.toLowerCase());
 		await p.getByRole('button', { name: 'Dalej' }).last().click();
 		await p.getByRole('link', { name: 'Odwołaj wizytę' }).click();
-		await p.getByRole('button', { name: 'Tak, odwołaj wizytę' }).click();
+		await p.getByRole('button', { name: 'Tak, odwołuję wizytę' }).click();
 		await p.getByText('Wizyta odwołana').waitFor();
-		await p.getByText('Nie masz jeszcze umówionej wizyty.').waitFor();
+		await p.getByText('Nie ma jeszcze umówionej wizyty.').waitFor();
 		expect(db.prepare('select count(*) as n from jobs where booking_reference = ?').get(reference)).toEqual({ n: 0 });
 		await context.close();
 	});

@@ -151,7 +151,7 @@ describe('scanner: reads a meter serial from the camera', () => {
 			await page.getByRole('button', { name: 'Uruchom test skanera' }).click();
 			await page.getByText('Brak zgody na użycie aparatu.', { exact: false }).waitFor();
 			expect(await page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
-			await page.getByRole('button', { name: 'Spróbuj aparatu ponownie' }).waitFor();
+			await page.getByRole('button', { name: 'Włącz aparat ponownie' }).waitFor();
 		} catch (err) {
 			throw new Error(`${String(err)}\n--- console ---\n${consoleLines.join('\n')}`);
 		} finally {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { LocalExchange, LocalJob } from '$lib/offline/db';
+import type { LocalExchange, LocalJob, LocalReading } from '$lib/offline/db';
 import { serverPdfFonts } from '$server/pdf/fonts';
 
 // The tablet fetches the fonts from its precached build; here they come from the npm package.
@@ -31,8 +31,12 @@ const exchange: LocalExchange = {
 	signatureKind: null, signatureSha256: null, protocolSha256: null, completedAt: null
 };
 
-async function pdfText(signer: NonNullable<Parameters<typeof buildProtocolPdf>[0]['signer']>): Promise<string> {
-	const blob = await buildProtocolPdf({ job, exchange, readings: [], seals: [], outages: [], profile: null, signature: null, at: new Date('2026-12-01T13:05:00Z'), signer });
+const reading = (meterRole: 'old' | 'new', value: string): LocalReading => ({
+	id: `${meterRole}-1.8.0`, jobId: 'j1', meterRole, register: '1.8.0', value, unreadableReason: null, photoSha256: null, at: '2026-12-01T13:00:00Z'
+});
+
+async function pdfText(signer: NonNullable<Parameters<typeof buildProtocolPdf>[0]['signer']>, readings: LocalReading[] = []): Promise<string> {
+	const blob = await buildProtocolPdf({ job, exchange, readings, seals: [], outages: [], profile: null, signature: null, at: new Date('2026-12-01T15:29:00Z'), signer });
 	const file = join(dir, `${signer.kind}-${Math.random().toString(36).slice(2)}.pdf`);
 	writeFileSync(file, Buffer.from(await blob.arrayBuffer()));
 	return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
@@ -42,16 +46,37 @@ const dir = mkdtempSync(join(tmpdir(), 'wymiana-protocol-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!hasPdftotext)('exchange protocol PDF', () => {
-	it('is still produced when the resident refuses to sign, with the name they gave and their reason', async () => {
+	it('is still produced when the resident refuses to sign, with the name they gave and their reason', { timeout: 30_000 }, async () => {
 		const text = await pdfText({ kind: 'refused', name: 'Jan Kowalski', refusalReason: 'Nie zgadza się z wymianą licznika' });
 		for (const fact of ['Protokół wymiany licznika', 'Odmowa podpisu', 'Jan Kowalski', 'Nie zgadza się z wymianą licznika', '2412345678', '1 grudnia 2026']) expect(text).toContain(fact);
 		expect(text).not.toContain('Klatka');
 	});
 
-	it('says so when the resident refused and gave no name', async () => {
+	it('says so when the resident refused and gave no name', { timeout: 30_000 }, async () => {
 		const text = await pdfText({ kind: 'refused', name: null, refusalReason: 'Brak czasu' });
 		expect(text).toContain('Odmowa podpisu');
 		expect(text).toContain('nie podano');
 		expect(text).not.toContain('Jan Kowalski');
+	});
+
+	it('prints readings with a decimal comma and grouped thousands, as the fitter typed them', { timeout: 30_000 }, async () => {
+		const text = await pdfText({ kind: 'refused', name: null, refusalReason: 'Brak czasu' }, [reading('old', '38557.5'), reading('new', '0.0')]);
+		const plain = text.replace(/[\u00a0\u202f]/g, ' ');
+		expect(plain).toContain('38 557,5 kWh');
+		expect(plain).toContain('0,0 kWh');
+		expect(plain).not.toContain('38557.5');
+	});
+
+	it('dates the protocol with the weekday, the year, the Polish time and says which time it is', { timeout: 30_000 }, async () => {
+		const text = (await pdfText({ kind: 'refused', name: null, refusalReason: 'Brak czasu' })).replace(/[\u00a0\u202f]/g, ' ');
+		// 15:29 UTC on 1 December is 16:29 in Warsaw.
+		expect(text).toContain('wtorek, 1 grudnia 2026, 16:29 (czas polski)');
+	});
+
+	it('uses the glossary words: removed meter, new meter, resident', { timeout: 30_000 }, async () => {
+		const text = await pdfText({ kind: 'refused', name: 'Jan Kowalski', refusalReason: 'x' });
+		for (const word of ['Licznik zdjęty', 'Nowy licznik (LZO)']) expect(text).toContain(word);
+		// The label wraps in its column: "podane przez" / "mieszkańca".
+		expect(text).toMatch(/podane przez[\s\S]{0,80}mieszkańca/);
 	});
 });

@@ -1,57 +1,71 @@
 import { getLocale } from '$lib/paraglide/runtime.js';
+import { m } from '$lib/paraglide/messages.js';
+import {
+	FIELD_TIME_ZONE,
+	dateFormat,
+	dayToDate,
+	documentDateTimeIn,
+	formatDayFullIn,
+	formatDecimalIn,
+	formatMonthIn,
+	formatNumberIn,
+	formatTimeIn,
+	intlLocale as intlLocaleOf
+} from '$lib/domain/format';
 
-/** Field work happens in Poland: times are always shown in Polish time, whatever the device says. */
-export const FIELD_TIME_ZONE = 'Europe/Warsaw';
+// The shared formatters live in $lib/domain/format (the server's PDFs use them too); these take the
+// UI's current locale.
+export { FIELD_TIME_ZONE };
 
-/** British English keeps day-month order and a 24-hour clock, which Polish colleagues expect. */
 export function intlLocale(locale: string = getLocale()): string {
-	return locale === 'en' ? 'en-GB' : 'pl-PL';
-}
-
-/**
- * One Intl.DateTimeFormat per locale and options, reused: building one costs more than rendering
- * the rest of a public page (measured on /verify), and these run on every render.
- */
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-	const locale = intlLocale();
-	const key = `${locale}|${JSON.stringify(options)}`;
-	let f = dateFormats.get(key);
-	if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(locale, options)));
-	return f;
-}
-
-/** A calendar day ('YYYY-MM-DD') has no time zone; format it at UTC noon so it never shifts. */
-function dayToDate(day: string): Date {
-	return new Date(`${day}T12:00:00Z`);
+	return intlLocaleOf(locale);
 }
 
 export function formatDayLong(day: string): string {
-	return dateFormat({ weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(dayToDate(day));
+	return dateFormat(getLocale(), { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(dayToDate(day));
 }
 
 export function formatDayShort(day: string): string {
-	return dateFormat({ weekday: 'short', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(dayToDate(day));
+	return dateFormat(getLocale(), { weekday: 'short', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(dayToDate(day));
 }
 
 /** A calendar day with its year ('24 listopada 2027'), e.g. a badge's validity, which spans years. */
 export function formatDayWithYear(day: string): string {
-	return dateFormat({ day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(dayToDate(day));
+	return dateFormat(getLocale(), { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(dayToDate(day));
+}
+
+/** 'wtorek, 1 grudnia 2026'. */
+export function formatDayFull(day: string): string {
+	return formatDayFullIn(getLocale(), day);
 }
 
 /** 'HH:MM' in Polish time for an ISO instant. */
 export function formatTime(iso: string): string {
-	return dateFormat({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: FIELD_TIME_ZONE }).format(new Date(iso));
+	return formatTimeIn(getLocale(), iso);
 }
 
 /** Date and time of an instant in Polish time, whatever the computer is set to. */
 export function formatDateTime(iso: string): string {
-	return dateFormat({ dateStyle: 'short', timeStyle: 'short', timeZone: FIELD_TIME_ZONE }).format(new Date(iso));
+	return dateFormat(getLocale(), { dateStyle: 'short', timeStyle: 'short', timeZone: FIELD_TIME_ZONE }).format(new Date(iso));
+}
+
+/** A document's date: 'wtorek, 1 grudnia 2026, 16:29 (czas polski)' — full, with the year and the zone. */
+export function formatDocumentDateTime(iso: string): string {
+	return m.document_date_time(documentDateTimeIn(getLocale(), iso));
+}
+
+/** 'grudzień 2026' for 'YYYY-MM'. */
+export function formatMonth(month: string): string {
+	return formatMonthIn(getLocale(), month);
 }
 
 export function formatNumber(value: number): string {
-	return new Intl.NumberFormat(intlLocale()).format(value);
+	return formatNumberIn(getLocale(), value);
+}
+
+/** A reading or energy as recorded, with a decimal comma: '38 557,5'. */
+export function formatDecimal(value: number | string): string {
+	return formatDecimalIn(getLocale(), value);
 }
 
 /** Whole days from `from` to `to`, both 'YYYY-MM-DD'. */

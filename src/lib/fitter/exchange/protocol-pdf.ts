@@ -1,8 +1,7 @@
 import type { LocalExchange, LocalJob, LocalOutage, LocalProfile, LocalReading, LocalSeal } from '$lib/offline/db';
 import { m } from '$lib/paraglide/messages.js';
 import { getLocale } from '$lib/paraglide/runtime.js';
-import { warsawDate } from '$lib/domain/time';
-import { formatDayWithYear, formatTime } from '$lib/ui/format';
+import { formatDecimal, formatDocumentDateTime, formatTime } from '$lib/ui/format';
 import { sealState } from './labels';
 
 export interface ProtocolData {
@@ -19,9 +18,6 @@ export interface ProtocolData {
 	signer?: { kind: 'resident' | 'stairwell' | 'refused'; name: string | null; refusalReason: string | null };
 }
 
-/** A document keeps the year, and the day is the Warsaw one (not the UTC date of the instant). */
-const when = (iso: string) => `${formatDayWithYear(warsawDate(new Date(iso)))} ${formatTime(iso)}`;
-
 /**
  * The exchange protocol as an A4 PDF, made on the tablet (works with no network: pdf-lib and the
  * fonts are loaded lazily from the precached build). The same facts the server holds, in words.
@@ -35,13 +31,13 @@ export async function buildProtocolPdf(d: ProtocolData): Promise<Blob> {
 	pdf.rows([
 		[m.job_ppe(), job.ppe],
 		[m.job_tariff(), job.tariffGroup + (job.prosumer ? ` · ${m.job_prosumer()}` : '')],
-		[m.fitter_protocol_date(), when(d.at.toISOString())]
+		[m.fitter_protocol_date(), formatDocumentDateTime(d.at.toISOString())]
 	]);
 	pdf.rule();
 	pdf.text(m.fitter_protocol_old_meter(), { size: 13, bold: true });
 	const reading = (r: LocalReading) =>
 		r.value !== null
-			? `${r.value} kWh${r.source === 'optical' ? ` · ${m.fitter_protocol_optical()}` : ''}`
+			? `${m.job_reading_value({ value: formatDecimal(r.value) })}${r.source === 'optical' ? ` · ${m.fitter_protocol_optical()}` : ''}`
 			: m.job_reading_unreadable({ reason: r.unreadableReason ?? '' });
 	const latest = (role: 'old' | 'new') => {
 		const byRegister = new Map<string, LocalReading>();
