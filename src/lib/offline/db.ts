@@ -1,6 +1,7 @@
 import type { OpticalCapture } from '$lib/optical/readout';
 import { Dexie, type EntityTable, type Table } from 'dexie';
 import { v7 as uuidv7 } from 'uuid';
+import type { OperatorInfo } from '$lib/domain/operator';
 import type { SyncEntity } from '$lib/domain/mutations';
 
 /**
@@ -157,6 +158,8 @@ export interface LocalProfile {
 	validUntil: string;
 	status: string;
 	codeSecret: string;
+	/** The operator's name, hotline and addresses, printed on the protocol (absent before the first pull that carried them). */
+	operator?: OperatorInfo;
 }
 
 /** Screen state of an exchange in progress that is not a fact yet (the step, resident present). */
