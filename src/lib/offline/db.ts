@@ -169,6 +169,8 @@ export interface ExchangeDraft {
 	residentPresent: boolean | null;
 	/** The old meter's seals have all been checked. */
 	sealsConfirmed: boolean;
+	/** The fitter said the new meter is done (its photo alone does not end the step: a second seal may follow). */
+	newMeterConfirmed?: boolean;
 	/** Readings typed but not saved yet ("old:1.8.1" → "12345,6"), so a reload keeps them. */
 	inputs?: Record<string, string>;
 	/** The last optical-port readout of each meter, until its readings are saved. */
