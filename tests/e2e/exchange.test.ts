@@ -255,8 +255,19 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('button', { name: 'Zapisz odczyty' }).click();
 		await typeCode('Skanuj założoną plombę', 'Numer plomby', 'TD 7000001');
 		await page.locator('.applied li', { hasText: 'TD7000001' }).waitFor();
-		// The last fact of the step: the flow moves on to commissioning by itself.
-		await takePhoto('Zrób zdjęcie nowego licznika', page.getByRole('heading', { name: 'Uruchomienie licznika' }));
+		const next = page.getByRole('button', { name: 'Zatwierdź i dalej' });
+		await takePhoto('Zrób zdjęcie nowego licznika', next);
+		// The photo does not end the step by itself: a second seal still goes on after it.
+		expect(await page.getByRole('heading', { name: 'Nowy licznik (LZO)' }).count()).toBe(1);
+		await typeCode('Skanuj kolejną plombę', 'Numer plomby', 'TD 7000002');
+		await page.locator('.applied li', { hasText: 'TD7000002' }).waitFor();
+		await snap('new-meter-second-seal');
+		await page.setViewportSize({ width: 800, height: 1280 });
+		await snap('new-meter-second-seal-800');
+		await page.setViewportSize(PHONE);
+		await snap('new-meter-second-seal-390');
+		await page.setViewportSize(TABLET);
+		await next.click();
 	});
 
 	it('refuses wM-Bus switched on without the customer asking, then requests commissioning', async () => {
@@ -287,6 +298,20 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await snap('finish-offline');
 		await page.getByRole('button', { name: 'Zakończ wymianę' }).click();
 		await page.getByText('Zlecenie wykonane.').waitFor();
+		// Offline the commissioning state cannot be asked for: the button says why instead of failing.
+		await page.getByRole('link', { name: 'Protokół i stan uruchomienia' }).click();
+		await page.getByRole('heading', { name: 'Wymiana zakończona' }).waitFor();
+		const check = page.getByRole('button', { name: 'Sprawdź stan uruchomienia' });
+		expect(await check.isDisabled()).toBe(true);
+		await page.getByText('Brak sieci: stan uruchomienia można sprawdzić po odzyskaniu połączenia.').waitFor();
+		expect(await check.getAttribute('aria-describedby')).toBe('hes-check-offline');
+		await snap('done-offline-check-disabled');
+		await page.setViewportSize({ width: 800, height: 1280 });
+		await snap('done-offline-check-disabled-800');
+		await page.setViewportSize(PHONE);
+		await snap('done-offline-check-disabled-390');
+		await page.setViewportSize(TABLET);
+		await page.goBack();
 	});
 
 	it('sends everything once the network is back, and shows the meter communicating', async () => {
@@ -299,6 +324,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			});
 		await page.getByRole('link', { name: 'Protokół i stan uruchomienia' }).click();
 		await page.getByRole('heading', { name: 'Wymiana zakończona' }).waitFor();
+		expect(await page.getByText('Brak sieci: stan uruchomienia').count()).toBe(0);
 		// The HES simulator answers in a moment; the state travels in the next pull.
 		await expect
 			.poll(async () => {
@@ -347,7 +373,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			expect(outages).toHaveLength(1);
 			expect(Date.parse(outages[0]!.on_at) - Date.parse(outages[0]!.off_at)).toBeGreaterThan(2000);
 			const seals = db.prepare('select meter_role, number, state from seals where job_id = ? order by meter_role desc, number').all(target.jobId);
-			expect(seals).toEqual([...target.seals.sort().map((n) => ({ meter_role: 'old', number: n, state: 'intact' })), { meter_role: 'new', number: 'TD7000001', state: 'applied' }]);
+			expect(seals).toEqual([...target.seals.sort().map((n) => ({ meter_role: 'old', number: n, state: 'intact' })), { meter_role: 'new', number: 'TD7000001', state: 'applied' }, { meter_role: 'new', number: 'TD7000002', state: 'applied' }]);
 			const photos = db.prepare('select p.kind, b.size, b.content_type from job_photos p left join blobs b on b.sha256 = p.sha256 where p.job_id = ? order by p.kind').all(target.jobId) as { kind: string; size: number | null; content_type: string }[];
 			expect(photos.map((p) => p.kind)).toEqual(['display', 'new_meter', 'protocol', 'signature']);
 			for (const p of photos) expect(p.size, p.kind).not.toBeNull();
@@ -361,7 +387,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			writeFileSync(file, protocol.data);
 			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 			const badge = (db.prepare("select w.badge_number from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { badge_number: string }).badge_number;
-			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis odbiorcy', 'Anna Testowa']) expect(text).toContain(fact);
+			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001, TD7000002', badge, 'Podpis odbiorcy', 'Anna Testowa']) expect(text).toContain(fact);
 			const rejected = db.prepare("select name, reason_code from mutation_log where status = 'rejected'").all();
 			expect(rejected).toEqual([]);
 			const names = (db.prepare("select name from mutation_log m join users u on u.id = m.user_id where u.login = 'monter1' order by m.mutation_id").all() as { name: string }[]).map((r) => r.name);
