@@ -56,6 +56,15 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 	const snap = async (name: string, fullPage = true) => {
 		await page.screenshot({ path: join(shots, `exchange-${String(++shot).padStart(2, '0')}-${name}.png`), fullPage });
 	};
+	/** A screen the issue asked to see at the tablet's landscape and portrait sizes and on a phone. */
+	const snapEverySize = async (name: string) => {
+		await snap(name);
+		for (const [size, viewport] of [['800', { width: 800, height: 1280 }], ['390', PHONE]] as const) {
+			await page.setViewportSize(viewport);
+			await snap(`${name}-${size}`);
+		}
+		await page.setViewportSize(TABLET);
+	};
 	const serverDb = () => new Database(app.databasePath, { readonly: true, fileMustExist: true });
 
 	/** A photo as the tablet camera would give it: a large, noisy JPEG (well over 300 KB). */
@@ -261,12 +270,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		expect(await page.getByRole('heading', { name: 'Nowy licznik (LZO)' }).count()).toBe(1);
 		await typeCode('Skanuj kolejną plombę', 'Numer plomby', 'TD 7000002');
 		await page.locator('.applied li', { hasText: 'TD7000002' }).waitFor();
-		await snap('new-meter-second-seal');
-		await page.setViewportSize({ width: 800, height: 1280 });
-		await snap('new-meter-second-seal-800');
-		await page.setViewportSize(PHONE);
-		await snap('new-meter-second-seal-390');
-		await page.setViewportSize(TABLET);
+		await snapEverySize('new-meter-second-seal');
 		await next.click();
 	});
 
@@ -305,12 +309,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		expect(await check.isDisabled()).toBe(true);
 		await page.getByText('Brak sieci: stan uruchomienia można sprawdzić po odzyskaniu połączenia.').waitFor();
 		expect(await check.getAttribute('aria-describedby')).toBe('hes-check-offline');
-		await snap('done-offline-check-disabled');
-		await page.setViewportSize({ width: 800, height: 1280 });
-		await snap('done-offline-check-disabled-800');
-		await page.setViewportSize(PHONE);
-		await snap('done-offline-check-disabled-390');
-		await page.setViewportSize(TABLET);
+		await snapEverySize('done-offline-check-disabled');
 		await page.goBack();
 	});
 
