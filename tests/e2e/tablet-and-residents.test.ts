@@ -84,7 +84,7 @@ describe('residents: the operator’s facts and the questions page', () => {
 		await box.getByText('nigdy nie prosi o podpisanie nowej umowy').waitFor();
 		expect(await box.locator('a[href="/pytania"]').count()).toBe(1);
 		expect(await box.getByRole('link', { name: '22 123 45 67' }).count()).toBe(1);
-		expect(await box.innerText()).not.toMatch(/bezpłatn/i);
+		expect(await box.locator('.hotline').innerText()).not.toMatch(/bezpłatn/i);
 		await shootAll(page, 'residents-verify');
 	});
 });
