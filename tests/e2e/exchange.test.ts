@@ -106,7 +106,8 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('button', { name: action }).click();
 		await page.getByRole('button', { name: 'Wpisz ręcznie' }).click();
 		await page.getByLabel(`${kind} — wpisz z tabliczki`).fill(value);
-		await page.getByRole('button', { name: 'Zatwierdź' }).click();
+		// Exact: the step's own "Zatwierdź i dalej" may be on screen too.
+		await page.getByRole('button', { name: 'Zatwierdź', exact: true }).click();
 	}
 
 	beforeAll(async () => {
