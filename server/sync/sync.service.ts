@@ -8,7 +8,6 @@ import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
 import { nowIso } from '../util/ids';
 import { nextTurn } from '../util/turns';
 import { changesSince, currentSeq, recordChanges, type Change } from './change-log';
-import { operatorInfo } from '../operator/operator-config';
 import { exchangeDto, jobDtos, noteDto, outageDto, photoDto, profileDto, readingDto, sealDto, sealStockDto, stockDto, visitDto } from './entities';
 import { applyMutation, isDuplicateKey, RuleError } from './mutators';
 
@@ -186,7 +185,7 @@ async function snapshot(db: Kysely<DB>, actor: SyncActor): Promise<SyncChange[]>
 	for (const { number } of seals) out.push({ entity: 'stock', op: 'put', id: sealStockDto(number).id, data: sealStockDto(number) });
 	// The fitter's own badge and live-code secret, for the code shown on the tablet offline.
 	const worker = await db.selectFrom('users').innerJoin('workers', 'workers.id', 'users.worker_id').selectAll('workers').where('users.id', '=', actor.userId).executeTakeFirst();
-	if (worker) out.push({ entity: 'profile', op: 'put', id: 'me', data: { ...profileDto(worker), operator: operatorInfo() } });
+	if (worker) out.push({ entity: 'profile', op: 'put', id: 'me', data: profileDto(worker) });
 	return out;
 }
 
