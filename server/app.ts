@@ -3,6 +3,7 @@ import { openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrations';
 import { DEMO_ACCOUNTS, hasDemoData, isDatabaseEmpty, seedDemo } from './demo/seed';
 import { log } from './log';
+import { operatorInfo } from './operator/operator-config';
 import { purgeResidentPhones } from './ops/retention';
 import { closePublicRuntime } from './public/runtime';
 import { createServices, type Services } from './services';
@@ -28,6 +29,8 @@ export function initApp(): Promise<Services> {
 }
 
 async function start(): Promise<Services> {
+	// A wrong operator setting (hotline, addresses) stops the start with its reason, not a page later.
+	log.info({ operator: operatorInfo() }, 'operator facts');
 	const database = openDatabase();
 	const { applied } = await migrateToLatest(database.db, database.dialect);
 	log.info({ dialect: database.dialect, applied }, 'database ready');

@@ -6,7 +6,9 @@
 import type { Kysely } from 'kysely';
 import QRCode from 'qrcode';
 import { formatDayFullIn, formatTimeIn } from '../../src/lib/domain/format';
+import type { OperatorInfo } from '../../src/lib/domain/operator';
 import { PdfWriter } from '../../src/lib/pdf/pdf-writer';
+import { hotlineText, operatorName } from '../../src/lib/public/operator-text';
 import type { DB } from '../db/schema';
 import { translate } from '../i18n';
 import { serverPdfFonts } from '../pdf/fonts';
@@ -71,12 +73,14 @@ const timePl = (iso: string) => formatTimeIn('pl', iso);
 /** Date as it is printed on the notice ("wtorek, 1 grudnia 2026"); tests look for it. */
 export const noticeDate = dayPl;
 
-export async function noticesPdf(notices: StairwellNotice[], opts: { verifyUrl: string; hotline: string; title: string }): Promise<Uint8Array> {
-	const pdf = await PdfWriter.create(serverPdfFonts(), { title: opts.title, author: t('plan_notice_operator'), lang: 'pl-PL' });
-	const qr = await pdf.embedImage(await QRCode.toBuffer(opts.verifyUrl, { type: 'png', width: 360, margin: 1, errorCorrectionLevel: 'M' }), 'png');
+export async function noticesPdf(notices: StairwellNotice[], opts: { operator: OperatorInfo; title: string }): Promise<Uint8Array> {
+	const op = opts.operator;
+	const heading = t('notice_operator', { operator: operatorName(op, 'pl') });
+	const pdf = await PdfWriter.create(serverPdfFonts(), { title: opts.title, author: operatorName(op, 'pl'), lang: 'pl-PL' });
+	const qr = await pdf.embedImage(await QRCode.toBuffer(op.verifyUrl, { type: 'png', width: 360, margin: 1, errorCorrectionLevel: 'M' }), 'png');
 	notices.forEach((n, i) => {
 		if (i > 0) pdf.newPage();
-		pdf.text(t('plan_notice_operator'), { size: 11, muted: true, gap: 2 });
+		pdf.text(heading, { size: 11, muted: true, gap: 2 });
 		pdf.text(t('plan_notice_heading'), { size: 24, bold: true, gap: 6 });
 		pdf.text(`${n.street} ${n.number}, ${t('plan_notice_stairwell', { stairwell: n.stairwell })} · ${n.postcode} ${n.city} · ${n.estate}`, { size: 12, gap: 8 });
 		pdf.rule(6);
@@ -86,16 +90,21 @@ export async function noticesPdf(notices: StairwellNotice[], opts: { verifyUrl: 
 		if (n.visits.length === 0) for (const d of n.inHomeDates) pdf.text(dayPl(d), { size: 18, bold: true, gap: 2 });
 		if (n.visits.length) pdf.text(t('plan_notice_meters', { count: n.visits.reduce((s, v) => s + v.meters, 0) }), { size: 11, gap: 8 });
 		pdf.text(t('plan_notice_power_off'), { size: 12, gap: 6 });
-		if (n.inHome > 0) pdf.text(t('plan_notice_in_home', { count: n.inHome }), { size: 12, gap: 6 });
+		if (n.inHome > 0) {
+			pdf.text(t('plan_notice_in_home', { count: n.inHome }), { size: 12, gap: 2 });
+			pdf.text(t('notice_booking', { url: op.bookingUrl }), { size: 12, bold: true, gap: 6 });
+		}
+		pdf.text(t('notice_no_contract'), { size: 12, bold: true, gap: 6 });
 		pdf.rule(6);
 		pdf.text(t('plan_notice_badge_heading'), { size: 13, bold: true, gap: 2 });
 		pdf.text(t('plan_notice_badge'), { size: 12, gap: 2 });
 		pdf.text(t('plan_notice_no_money'), { size: 12, bold: true, gap: 8 });
-		pdf.text(t('plan_notice_verify', { url: opts.verifyUrl }), { size: 12, gap: 6 });
+		pdf.text(t('plan_notice_verify', { url: op.verifyUrl }), { size: 12, gap: 6 });
 		pdf.image(qr, 130, { gap: 6 });
-		pdf.text(opts.verifyUrl, { size: 11, muted: true, gap: 8 });
+		pdf.text(op.verifyUrl, { size: 11, muted: true, gap: 8 });
 		pdf.rule(6);
-		pdf.text(t('plan_notice_hotline', { hotline: opts.hotline }), { size: 13, bold: true, gap: 2 });
+		pdf.text(t('notice_hotline', { hotline: hotlineText(op, 'pl') }), { size: 13, bold: true, gap: 2 });
+		pdf.text(t('notice_faq', { url: op.faqUrl }), { size: 11, gap: 2 });
 		pdf.text(t('plan_notice_emergency'), { size: 10, muted: true });
 	});
 	return pdf.save();

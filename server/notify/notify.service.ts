@@ -8,6 +8,8 @@ import { AppError } from '../errors';
 import { translate } from '../i18n';
 import { log } from '../log';
 import { newId } from '../util/ids';
+import { operatorInfo } from '../operator/operator-config';
+import { operatorName } from '../../src/lib/public/operator-text';
 import { gatewayNumber, type Channels, type SendResult } from './channels';
 import { messageTarget, REMINDERS, type MessageTarget } from './notify.repository';
 import { renderMessage, type MessageContext, type MessageParams } from './templates';
@@ -119,10 +121,13 @@ export async function sweepReminders(db: Kysely<DB>, now = Date.now()): Promise<
 }
 
 export function messageContextFromEnv(stopCode: string): MessageContext {
+	const op = operatorInfo();
 	return {
 		origin: process.env.PUBLIC_ORIGIN || process.env.ORIGIN || 'http://localhost:3000',
-		hotline: translate('hotline_number'),
-		operator: translate('plan_notice_operator'),
+		hotline: op.hotline,
+		operator: operatorName(op, 'pl'),
+		verifyUrl: op.verifyUrl,
+		bookingUrl: op.bookingUrl,
 		stopCode
 	};
 }

@@ -14,6 +14,9 @@ export interface MessageContext {
 	origin: string;
 	hotline: string;
 	operator: string;
+	/** The configured badge check and booking addresses (server/operator/operator-config.ts). */
+	verifyUrl: string;
+	bookingUrl: string;
 	stopCode: string;
 }
 
@@ -31,12 +34,12 @@ export function renderMessage(template: MessageTemplate, channel: MessageChannel
 		date: documentDateTimeIn(LOCALE, params.windowStart).date,
 		start: formatTimeIn(LOCALE, params.windowStart),
 		end: formatTimeIn(LOCALE, params.windowEnd),
-		booking: `${origin}/harmonogram/wizyta`,
+		booking: ctx.bookingUrl,
 		reference: params.reference ?? ''
 	};
 	const t = (key: string, p: Record<string, unknown> = {}) => translate(key, p, LOCALE);
 	const main = [t(`notify_sms_${template}`, values), params.reference ? t('notify_reference', values) : ''].filter(Boolean).join(' ');
-	const footer = t('notify_footer', { verify: `${origin}/verify`, hotline: ctx.hotline, stop: `${origin}/stop/${ctx.stopCode}` });
+	const footer = t('notify_footer', { verify: ctx.verifyUrl, hotline: ctx.hotline, stop: `${origin}/stop/${ctx.stopCode}` });
 	const subject = t(`notify_subject_${template}`, values);
 	// The en dash is outside the GSM alphabet: one would make the whole SMS 70 characters a part.
 	if (channel === 'sms') return { subject, text: `${main} ${footer}`.replaceAll('–', '-') };

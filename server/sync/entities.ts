@@ -1,3 +1,4 @@
+import { operatorInfo } from '../operator/operator-config';
 import type { Kysely } from 'kysely';
 import type { DB, ExchangesTable, JobNotesTable, JobPhotosTable, NoAccessVisitsTable, OutagesTable, ReadingsTable, SealsTable, WorkersTable } from '../db/schema';
 import type { Selectable } from 'kysely';
@@ -43,8 +44,11 @@ export const exchangeDto = (x: Selectable<ExchangesTable>) => ({
 export const outageDto = (o: Selectable<OutagesTable>) => ({ id: o.id, jobId: o.job_id, offAt: o.off_at, onAt: o.on_at, overrunReason: o.overrun_reason });
 export const sealDto = (s: Selectable<SealsTable>) => ({ id: s.id, jobId: s.job_id, meterRole: s.meter_role, number: s.number, state: s.state, photoSha256: s.photo_sha256 });
 export const visitDto = (v: Selectable<NoAccessVisitsTable>) => ({ id: v.id, jobId: v.job_id, attempt: v.attempt, noticeLeft: v.notice_left === 1, photoSha256: v.photo_sha256, at: v.at });
-/** The signed-in fitter's own badge, with the live code's secret: only ever sent to that user. */
+/**
+ * The signed-in fitter's own badge, with the live code's secret: only ever sent to that user. The
+ * operator's configured facts travel with it (every put replaces the tablet's row), for the protocol.
+ */
 export const profileDto = (w: Selectable<WorkersTable>) => ({
 	id: 'me', workerId: w.id, firstName: w.first_name, lastName: w.last_name, company: w.company, badgeNumber: w.badge_number,
-	validUntil: w.valid_until, status: w.status, codeSecret: w.code_secret
+	validUntil: w.valid_until, status: w.status, codeSecret: w.code_secret, operator: operatorInfo()
 });

@@ -56,6 +56,15 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 	const snap = async (name: string, fullPage = true) => {
 		await page.screenshot({ path: join(shots, `exchange-${String(++shot).padStart(2, '0')}-${name}.png`), fullPage });
 	};
+	/** A screen the issue asked to see at the tablet's landscape and portrait sizes and on a phone. */
+	const snapEverySize = async (name: string) => {
+		await snap(name);
+		for (const [size, viewport] of [['800', { width: 800, height: 1280 }], ['390', PHONE]] as const) {
+			await page.setViewportSize(viewport);
+			await snap(`${name}-${size}`);
+		}
+		await page.setViewportSize(TABLET);
+	};
 	const serverDb = () => new Database(app.databasePath, { readonly: true, fileMustExist: true });
 
 	/** A photo as the tablet camera would give it: a large, noisy JPEG (well over 300 KB). */
@@ -97,7 +106,8 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('button', { name: action }).click();
 		await page.getByRole('button', { name: 'Wpisz ręcznie' }).click();
 		await page.getByLabel(`${kind} — wpisz z tabliczki`).fill(value);
-		await page.getByRole('button', { name: 'Zatwierdź' }).click();
+		// Exact: the step's own "Zatwierdź i dalej" may be on screen too.
+		await page.getByRole('button', { name: 'Zatwierdź', exact: true }).click();
 	}
 
 	beforeAll(async () => {
@@ -267,8 +277,14 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await page.getByRole('button', { name: 'Zapisz odczyty' }).click();
 		await typeCode('Skanuj założoną plombę', 'Numer plomby', 'TD 7000001');
 		await page.locator('.applied li', { hasText: 'TD7000001' }).waitFor();
-		// The last fact of the step: the flow moves on to commissioning by itself.
-		await takePhoto('Zrób zdjęcie nowego licznika', page.getByRole('heading', { name: 'Uruchomienie licznika' }));
+		const next = page.getByRole('button', { name: 'Zatwierdź i dalej' });
+		await takePhoto('Zrób zdjęcie nowego licznika', next);
+		// The photo does not end the step by itself: a second seal still goes on after it.
+		expect(await page.getByRole('heading', { name: 'Nowy licznik (LZO)' }).count()).toBe(1);
+		await typeCode('Skanuj kolejną plombę', 'Numer plomby', 'TD 7000002');
+		await page.locator('.applied li', { hasText: 'TD7000002' }).waitFor();
+		await snapEverySize('new-meter-second-seal');
+		await next.click();
 	});
 
 	it('refuses wM-Bus switched on without the customer asking, then requests commissioning', async () => {
@@ -299,6 +315,15 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await snap('finish-offline');
 		await page.getByRole('button', { name: 'Zakończ wymianę' }).click();
 		await page.getByText('Zlecenie wykonane.').waitFor();
+		// Offline the commissioning state cannot be asked for: the button says why instead of failing.
+		await page.getByRole('link', { name: 'Protokół i stan uruchomienia' }).click();
+		await page.getByRole('heading', { name: 'Wymiana zakończona' }).waitFor();
+		const check = page.getByRole('button', { name: 'Sprawdź stan uruchomienia' });
+		expect(await check.isDisabled()).toBe(true);
+		await page.getByText('Brak sieci: stan uruchomienia można sprawdzić po odzyskaniu połączenia.').waitFor();
+		expect(await check.getAttribute('aria-describedby')).toBe('hes-check-offline');
+		await snapEverySize('done-offline-check-disabled');
+		await page.goBack();
 	});
 
 	it('sends everything once the network is back, and shows the meter communicating', async () => {
@@ -311,6 +336,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			});
 		await page.getByRole('link', { name: 'Protokół i stan uruchomienia' }).click();
 		await page.getByRole('heading', { name: 'Wymiana zakończona' }).waitFor();
+		expect(await page.getByText('Brak sieci: stan uruchomienia').count()).toBe(0);
 		// The HES simulator answers in a moment; the state travels in the next pull.
 		await expect
 			.poll(async () => {
@@ -359,7 +385,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			expect(outages).toHaveLength(1);
 			expect(Date.parse(outages[0]!.on_at) - Date.parse(outages[0]!.off_at)).toBeGreaterThan(2000);
 			const seals = db.prepare('select meter_role, number, state from seals where job_id = ? order by meter_role desc, number').all(target.jobId);
-			expect(seals).toEqual([...target.seals.sort().map((n) => ({ meter_role: 'old', number: n, state: 'intact' })), { meter_role: 'new', number: 'TD7000001', state: 'applied' }]);
+			expect(seals).toEqual([...target.seals.sort().map((n) => ({ meter_role: 'old', number: n, state: 'intact' })), { meter_role: 'new', number: 'TD7000001', state: 'applied' }, { meter_role: 'new', number: 'TD7000002', state: 'applied' }]);
 			const photos = db.prepare('select p.kind, b.size, b.content_type from job_photos p left join blobs b on b.sha256 = p.sha256 where p.job_id = ? order by p.kind').all(target.jobId) as { kind: string; size: number | null; content_type: string }[];
 			expect(photos.map((p) => p.kind)).toEqual(['display', 'new_meter', 'protocol', 'signature']);
 			for (const p of photos) expect(p.size, p.kind).not.toBeNull();
@@ -373,7 +399,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			writeFileSync(file, protocol.data);
 			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 			const badge = (db.prepare("select w.badge_number from workers w join users u on u.worker_id = w.id where u.login = 'monter1'").get() as { badge_number: string }).badge_number;
-			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001', badge, 'Podpis mieszkańca', 'Anna Testowa']) expect(text).toContain(fact);
+			for (const fact of ['Protokół wymiany licznika', target.serial, target.stockSerial, 'TD7000001, TD7000002', badge, 'Podpis mieszkańca', 'Anna Testowa']) expect(text).toContain(fact);
 			// The final reading the fitter typed (38 557,5 + 123,4), with a decimal comma, and the date with its year.
 			const plain = text.replace(/[\u00a0\u202f]/g, ' ');
 			expect(plain).toContain('38 680,9 kWh');

@@ -246,6 +246,8 @@ describeEachDb('exchange workflow', (kind) => {
 		const profiles = snapshot.changes.filter((c) => c.entity === 'profile');
 		const worker = await tdb.db.selectFrom('workers').select(['code_secret', 'badge_number']).where('id', '=', world.workers.a).executeTakeFirstOrThrow();
 		expect(profiles.map((p) => [p.data?.badgeNumber, p.data?.codeSecret])).toEqual([[worker.badge_number, worker.code_secret]]);
+		// The operator's configured facts come with it, for the protocol printed on the tablet.
+		expect(profiles[0]!.data?.operator).toMatchObject({ hotline: expect.any(String), verifyUrl: expect.stringMatching(/\/verify$/) });
 	});
 
 	// ----- head-end system -----

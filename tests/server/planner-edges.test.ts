@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '$server/cli';
 import type { Session, User } from '$server/db/schema';
 import { plannerRefusal } from '$server/plan/http-access';
+import { operatorFromEnv } from '$server/operator/operator-config';
 import { noticesPdf, stairwellNotices } from '$server/notices/notices.service';
 import { createTestDatabase, describeEachDb, type TestDatabase } from './harness';
 import { seedWorld } from './fixtures';
@@ -79,7 +80,8 @@ describeEachDb('stairwell notices', (kind) => {
 		await tdb.db.updateTable('jobs').set({ planned_date: '2026-03-03', window_start: '2026-03-03T07:00:00.000Z', window_end: '2026-03-03T08:00:00.000Z' }).where('id', 'in', world.jobs.b).execute();
 		const notices = await stairwellNotices(tdb.db, world.estate);
 		expect(notices.map((n) => [n.stairwell, n.visits.length, n.inHome])).toEqual([['I', 1, 0], ['II', 0, 3]]);
-		const pdf = await noticesPdf(notices, { verifyUrl: 'https://wymiana.example/verify', hotline: '800 000 000', title: 'Test' });
+		const operator = operatorFromEnv({ PUBLIC_ORIGIN: 'https://wymiana.example', WYMIANA_OPERATOR_NAME: 'Przykładowy Operator S.A.', WYMIANA_HOTLINE: '22 123 45 67' });
+		const pdf = await noticesPdf(notices, { operator, title: 'Test' });
 		const dir = mkdtempSync(join(tmpdir(), 'wymiana-notice-'));
 		writeFileSync(join(dir, 'n.pdf'), pdf);
 		const text = execFileSync('pdftotext', ['-layout', join(dir, 'n.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
@@ -90,7 +92,14 @@ describeEachDb('stairwell notices', (kind) => {
 		expect(text).toContain('około 15 minut');
 		expect(text).toContain('nigdy nie pobiera opłat i nigdy nie prosi o dane osobowe');
 		expect(text).toContain('https://wymiana.example/verify');
-		expect(text).toContain('Bezpłatna infolinia: 800 000 000');
+		expect(text).toContain('Przykładowy Operator S.A. — wymiana liczników');
+		// A line not configured as free is never called free.
+		expect(text).toContain('Infolinia: 22 123 45 67');
+		expect(text).not.toMatch(/bezpłatn[a-z]* infolini|infolinia[^.]*bezpłatn/i);
+		// Stairwell II has meters inside flats: the notice says where to book, and links the questions page.
+		expect(text).toContain('Rezerwacja i zmiana terminu wizyty w mieszkaniu: https://wymiana.example/harmonogram/wizyta');
+		expect(text).toContain('Pytania i odpowiedzi: https://wymiana.example/pytania');
+		expect(text).toContain('nie zmienia umowy');
 		expect(text).toContain('wtorek, 3 marca 2026');
 		expect(images.trim().split('\n').length - 2).toBe(2);
 	});

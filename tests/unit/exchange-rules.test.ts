@@ -174,6 +174,11 @@ describe('the exchange on the tablet', () => {
 		await mutate(db, 'seal.record', { sealId: 's2', jobId: 'j1', meterRole: 'new', number: 'TD7000001', state: 'applied' });
 		expect(await step()).toBe('new_meter');
 		await mutate(db, 'photo.attach', { photoId: 'p1', jobId: 'j1', sha256: sha('b'), kind: 'new_meter', contentType: 'image/jpeg', size: 1000 });
+		// The photo does not end the step by itself: a second seal can still be added after it.
+		expect(await step()).toBe('new_meter');
+		await mutate(db, 'seal.record', { sealId: 's3', jobId: 'j1', meterRole: 'new', number: 'TD7000002', state: 'applied' });
+		expect(await step()).toBe('new_meter');
+		await db.drafts.update('j1', { newMeterConfirmed: true });
 		expect(await step()).toBe('commissioning');
 		await mutate(db, 'exchange.commission', { jobId: 'j1', contactorClosed: true, tariffProgrammed: 'G12', wmbusEnabled: false, wmbusRequested: false, voltageOk: true });
 		expect((await db.exchanges.get('j1'))?.commissioningState).toBe('pending');

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { LocalExchange, LocalJob, LocalReading } from '$lib/offline/db';
+import type { LocalExchange, LocalJob, LocalProfile, LocalReading } from '$lib/offline/db';
+import { operatorFromEnv } from '$server/operator/operator-config';
 import { serverPdfFonts } from '$server/pdf/fonts';
 
 // The tablet fetches the fonts from its precached build; here they come from the npm package.
@@ -35,8 +36,8 @@ const reading = (meterRole: 'old' | 'new', value: string): LocalReading => ({
 	id: `${meterRole}-1.8.0`, jobId: 'j1', meterRole, register: '1.8.0', value, unreadableReason: null, photoSha256: null, at: '2026-12-01T13:00:00Z'
 });
 
-async function pdfText(signer: NonNullable<Parameters<typeof buildProtocolPdf>[0]['signer']>, readings: LocalReading[] = []): Promise<string> {
-	const blob = await buildProtocolPdf({ job, exchange, readings, seals: [], outages: [], profile: null, signature: null, at: new Date('2026-12-01T15:29:00Z'), signer });
+async function pdfText(signer: NonNullable<Parameters<typeof buildProtocolPdf>[0]['signer']>, readings: LocalReading[] = [], profile: LocalProfile | null = null): Promise<string> {
+	const blob = await buildProtocolPdf({ job, exchange, readings, seals: [], outages: [], profile, signature: null, at: new Date('2026-12-01T15:29:00Z'), signer });
 	const file = join(dir, `${signer.kind}-${Math.random().toString(36).slice(2)}.pdf`);
 	writeFileSync(file, Buffer.from(await blob.arrayBuffer()));
 	return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
@@ -79,4 +80,15 @@ describe.skipIf(!hasPdftotext)('exchange protocol PDF', () => {
 		// The label wraps in its column: "podane przez" / "mieszkańca".
 		expect(text).toMatch(/podane przez[\s\S]{0,80}mieszkańca/);
 	});
+
+	it("prints the configured operator, hotline and verification address pulled with the fitter's profile, and that it is no contract", async () => {
+		const operator = operatorFromEnv({ PUBLIC_ORIGIN: 'https://wymiana.example', WYMIANA_OPERATOR_NAME: 'Przykładowy Operator S.A.', WYMIANA_HOTLINE: '22 123 45 67', WYMIANA_HOTLINE_FREE: '1' });
+		const profile: LocalProfile = { id: 'me', workerId: 'w', firstName: 'Ola', lastName: 'Nowak', company: 'Energo-Montaż', badgeNumber: '7K2M9Q4TD', validUntil: '2027-06-30', status: 'active', codeSecret: 's', operator };
+		const text = (await pdfText({ kind: 'refused', name: null, refusalReason: 'Brak czasu' }, [], profile)).replace(/\s+/g, ' ');
+		expect(text).toContain('Operator Przykładowy Operator S.A.');
+		expect(text).toContain('Infolinia 22 123 45 67 (połączenie bezpłatne)');
+		expect(text).toContain('Weryfikacja identyfikatora https://wymiana.example/verify');
+		expect(text).toContain('nie zmienia umowy');
+		expect(text).not.toContain('800 000 000');
+	}, 60_000); // font subsetting on a busy 2-core machine
 });

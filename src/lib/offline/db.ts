@@ -1,6 +1,7 @@
 import type { OpticalCapture } from '$lib/optical/readout';
 import { Dexie, type EntityTable, type Table } from 'dexie';
 import { v7 as uuidv7 } from 'uuid';
+import type { OperatorInfo } from '$lib/domain/operator';
 import type { SyncEntity } from '$lib/domain/mutations';
 
 /**
@@ -157,6 +158,8 @@ export interface LocalProfile {
 	validUntil: string;
 	status: string;
 	codeSecret: string;
+	/** The operator's name, hotline and addresses, printed on the protocol (absent before the first pull that carried them). */
+	operator?: OperatorInfo;
 }
 
 /** Screen state of an exchange in progress that is not a fact yet (the step, resident present). */
@@ -166,6 +169,8 @@ export interface ExchangeDraft {
 	residentPresent: boolean | null;
 	/** The old meter's seals have all been checked. */
 	sealsConfirmed: boolean;
+	/** The fitter said the new meter is done (its photo alone does not end the step: a second seal may follow). */
+	newMeterConfirmed?: boolean;
 	/** Readings typed but not saved yet ("old:1.8.1" → "12345,6"), so a reload keeps them. */
 	inputs?: Record<string, string>;
 	/** The last optical-port readout of each meter, until its readings are saved. */

@@ -48,7 +48,9 @@ export function currentStep(s: ExchangeSnapshot): ExchangeStep | 'finish' | 'don
 		!!x.newMeterSerial &&
 		registers.every((r) => currentReading(s.readings, 'new', r)) &&
 		s.seals.some((seal) => seal.meterRole === 'new') &&
-		s.photos.some((p) => p.kind === 'new_meter');
+		s.photos.some((p) => p.kind === 'new_meter') &&
+		// The fitter moves on (a photo is not the last fact: another seal may follow), or already has.
+		(s.draft?.newMeterConfirmed === true || x.commissioningState !== 'not_requested');
 	if (!newDone) return 'new_meter';
 	if (x.commissioningState === 'not_requested') return 'commissioning';
 	if (!x.protocolSha256) return 'protocol';

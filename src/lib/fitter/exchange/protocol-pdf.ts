@@ -1,4 +1,5 @@
 import type { LocalExchange, LocalJob, LocalOutage, LocalProfile, LocalReading, LocalSeal } from '$lib/offline/db';
+import { hotlineText, operatorName } from '$lib/public/operator-text';
 import { m } from '$lib/paraglide/messages.js';
 import { getLocale } from '$lib/paraglide/runtime.js';
 import { formatDecimal, formatDocumentDateTime, formatTime } from '$lib/ui/format';
@@ -71,6 +72,15 @@ export async function buildProtocolPdf(d: ProtocolData): Promise<Blob> {
 		[m.fitter_protocol_fitter(), d.profile ? `${d.profile.firstName} ${d.profile.lastName}, ${d.profile.company}` : '—'],
 		[m.fitter_protocol_badge(), d.profile?.badgeNumber ?? '—']
 	]);
+	// Who the resident deals with, from the server's configuration (pulled with the profile).
+	const op = d.profile?.operator;
+	if (op)
+		pdf.rows([
+			[m.protocol_operator(), operatorName(op)],
+			[m.protocol_hotline(), hotlineText(op)],
+			[m.protocol_verify(), op.verifyUrl]
+		]);
+	pdf.text(m.protocol_no_contract(), { size: 10 });
 	if (d.signer?.kind === 'refused') {
 		pdf.text(m.protocol_pdf_refused(), { size: 13, bold: true });
 		pdf.rows([

@@ -2,6 +2,7 @@ import { json } from '@sveltejs/kit';
 import type { RequestHandler } from './$types';
 import { m } from '$lib/paraglide/messages.js';
 import { getServices } from '$server/app';
+import { operatorInfo } from '$server/operator/operator-config';
 import { noticesPdf, stairwellNotices } from '$server/notices/notices.service';
 import { plannerRefusal } from '$server/plan/http-access';
 
@@ -20,8 +21,7 @@ export const GET: RequestHandler = async ({ params, url, locals }) => {
 	const notices = await stairwellNotices(db, estate.id, building && stairwell ? { buildingId: building, stairwell } : undefined);
 	if (notices.length === 0) return json({ appCode: 'NOT_FOUND', message: m.plan_notices_none({}, { locale: 'pl' }) }, { status: 404 });
 	const bytes = await noticesPdf(notices, {
-		verifyUrl: `${url.origin}/verify`,
-		hotline: `${m.hotline_number()} ${m.hotline_demo_note()}`,
+		operator: operatorInfo(),
 		title: m.plan_notice_title({ estate: estate.name }, { locale: 'pl' })
 	});
 	const slug = (s: string) => s.normalize('NFD').replace(/[^\w]+/g, '-').replace(/^-|-$/g, '').toLowerCase();

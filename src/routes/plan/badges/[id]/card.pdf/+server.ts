@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { getLocale } from '$lib/paraglide/runtime.js';
-import { m } from '$lib/paraglide/messages.js';
+import { hotlineText } from '$lib/public/operator-text';
+import { operatorInfo } from '$server/operator/operator-config';
 import { getServices } from '$server/app';
 import { findBlob } from '$server/sync/blobs';
 import { audit } from '$server/audit';
@@ -35,7 +36,7 @@ export const GET: RequestHandler = async ({ params, locals, url, getClientAddres
 			validUntil: worker.valid_until,
 			photo,
 			url: `${origin}/v/${signBadgeToken(keys, worker.badge_number)}`,
-			hotline: m.hotline_number()
+			hotline: hotlineText(operatorInfo(), getLocale())
 		},
 		getLocale()
 	);
