@@ -61,7 +61,7 @@ export async function listReports(db: Kysely<DB>, limit = 200) {
 	const rows = await db
 		.selectFrom('suspicious_reports as r')
 		.leftJoin('workers as w', 'w.id', 'r.worker_id')
-		.select(['r.id', 'r.reference', 'r.created_at', 'r.address', 'r.occurred_at', 'r.description', 'r.badge_seen', 'w.first_name', 'w.last_name', 'w.status', 'w.valid_until'])
+		.select(['r.id', 'r.reference', 'r.created_at', 'r.address', 'r.occurred_at', 'r.description', 'r.badge_seen', 'w.first_name', 'w.last_name', 'w.status', 'w.valid_from', 'w.valid_until'])
 		.orderBy('r.created_at', 'desc')
 		.orderBy('r.id', 'desc')
 		.limit(limit)
@@ -74,7 +74,7 @@ export async function listReports(db: Kysely<DB>, limit = 200) {
 		occurredAt: r.occurred_at,
 		description: r.description,
 		badgeSeen: r.badge_seen,
-		worker: r.first_name ? { name: `${r.first_name} ${r.last_name}`, status: badgeStatus({ status: r.status!, valid_until: r.valid_until! }, new Date()) } : null
+		worker: r.first_name ? { name: `${r.first_name} ${r.last_name}`, status: badgeStatus({ status: r.status!, valid_from: r.valid_from, valid_until: r.valid_until! }, new Date()) } : null
 	}));
 }
 
@@ -103,7 +103,7 @@ export async function lookupStats(db: Kysely<DB>, now = new Date()) {
 	const byWorker = new Map(counts.map((c) => [c.worker_id, c]));
 	const workers = await db
 		.selectFrom('workers')
-		.select(['id', 'badge_number', 'first_name', 'last_name', 'status', 'valid_until'])
+		.select(['id', 'badge_number', 'first_name', 'last_name', 'status', 'valid_from', 'valid_until'])
 		.orderBy('last_name')
 		.orderBy('first_name')
 		.execute();
