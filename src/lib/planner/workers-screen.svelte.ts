@@ -26,6 +26,10 @@ export class WorkersScreen {
 	creating = new Remote<RouterOutputs['workers']['create']>();
 	action = new Remote<unknown>();
 	search = $state('');
+	/** The search the list was loaded with (the field may have changed since). */
+	listedSearch = $state('');
+	/** The crew whose cards the batch print makes. */
+	printCrewId = $state<string | null>(null);
 	showCreate = $state(false);
 	draft = $state<NewAccount>(blankAccount());
 	selectedId = $state<string | null>(null);
@@ -38,8 +42,20 @@ export class WorkersScreen {
 
 	selected = $derived(this.list.data?.workers.find((w) => w.id === this.selectedId) ?? null);
 
+	/** Cards the batch print of the chosen crew will hold (as the server picks them), when the list is complete. */
+	printableInCrew = $derived(
+		this.printCrewId && this.list.data && !this.listedSearch.trim()
+			? this.list.data.workers.filter((w) => w.crewId === this.printCrewId && (w.state === 'valid' || w.state === 'not_yet_valid')).length
+			: null
+	);
+
 	load = async () => {
-		await Promise.all([this.list.run(() => trpc.workers.list.query({ search: this.search })), this.crews.data ? null : this.crews.run(() => trpc.plan.crews.list.query())]);
+		const search = this.search;
+		await Promise.all([this.list.run(async () => {
+			const people = await trpc.workers.list.query({ search });
+			this.listedSearch = search;
+			return people;
+		}), this.crews.data ? null : this.crews.run(() => trpc.plan.crews.list.query())]);
 	};
 
 	select = (worker: WorkerItem | null) => {
