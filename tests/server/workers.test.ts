@@ -82,6 +82,11 @@ describeEachDb('workers and badges (admin)', (kind) => {
 		// Each look-up of the old number is logged against the worker, as revoked, for the planners' watch.
 		const logged = await tdb.db.selectFrom('badge_lookups').select(['outcome']).where('worker_id', '=', workerId!).where('badge_input', '=', badgeNumber!.replace(/-/g, '')).execute();
 		expect(logged.map((l) => l.outcome)).toContain('revoked');
+		// … and flagged to planners: someone is showing the old card. The new number is not flagged.
+		const watch = await (await planner.api()).publicWatch.lookups();
+		expect(watch.revoked.filter((r) => r.workerId === workerId)).toEqual([
+			expect.objectContaining({ badgeNumber, currentBadge: renewed, reason: 'zgubiony identyfikator', last24h: 3, last7d: 3 })
+		]);
 
 		const trail = await auditOf(workerId!);
 		expect(trail.map((a) => a.action)).toEqual(['badge-suspend', 'badge-reinstate', 'badge-revoke', 'badge-reissue']);
