@@ -77,7 +77,7 @@ describeEachDb('badge card PDF', (kind) => {
 		const today = warsawDate();
 		const crew = newId();
 		await tdb.db.insertInto('crews').values({ id: crew, name: 'Ekipa Północ', created_at: at }).execute();
-		const worker = async (lastName: string, status: BadgeStatus, validFrom: string, validUntil: string, crewId = crew) => {
+		const worker = async (lastName: string, status: BadgeStatus, validFrom: string, validUntil: string, crewId: string | null = crew) => {
 			const row = {
 				id: newId(), first_name: 'Jan', last_name: lastName, company: 'Montaż Sp. z o.o.', badge_number: generateBadgeNumber((n) => randomBytes(n)),
 				photo_sha256: null, status, valid_from: validFrom, valid_until: validUntil, code_secret: newTotpSecret(), crew_id: crewId, is_demo: 0 as const,
