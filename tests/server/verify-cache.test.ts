@@ -131,9 +131,15 @@ describeEachDb('/verify answered from memory', (kind) => {
 			.execute();
 		const url = `${app.url}/verify?badge=${badge}`;
 		const before = cachedAnswers(app);
-		const pages = [text(await get(url)), text(await get(url))];
-		for (let waited = 0; cachedAnswers(app) - before < 1 && waited < 3000; waited += 50) await sleep(50);
-		expect(cachedAnswers(app) - before).toBe(1);
+		// On PostgreSQL the insert reaches this server's cache as a NOTIFY: until it has, pages are
+		// rendered but not kept. Ask until one comes from memory.
+		const pages = [text(await get(url))];
+		for (let waited = 0; cachedAnswers(app) === before && waited < 3000; waited += 100) {
+			pages.push(text(await get(url)));
+			await sleep(100);
+		}
+		expect(cachedAnswers(app)).toBeGreaterThan(before);
+		pages.push(text(await get(url)));
 		for (const page of pages) {
 			expect(page).toContain('JESZCZE NIEWAŻNY');
 			expect(page).toContain(`ważny dopiero od ${longDay(tomorrow)}`);
