@@ -68,12 +68,11 @@ function drawQr(page: PDFPage, text: string, box: { x: number; y: number; size: 
 	}
 }
 
-export async function renderBadgeCard(card: BadgeCardData, locale: Locale): Promise<Uint8Array> {
-	const t = (key: string, params: Record<string, unknown> = {}) => translate(key, params, locale);
-	const writer = await PdfWriter.create(serverPdfFonts(), { title: t('pub_card_title', { badge: card.badgeNumber }), lang: locale === 'en' ? 'en-GB' : 'pl-PL' });
+type Translate = (key: string, params?: Record<string, unknown>) => string;
+
+/** One card, cut line and all, with its lower left corner at (x0, y0) on the writer's current page. */
+async function drawCard(writer: PdfWriter, card: BadgeCardData, x0: number, y0: number, t: Translate): Promise<void> {
 	const page = writer.page;
-	const x0 = 20 * MM;
-	const y0 = A4.height - 20 * MM - CARD.height;
 	const ink = rgb(0.1, 0.1, 0.12);
 	const muted = rgb(0.35, 0.35, 0.4);
 
@@ -100,7 +99,6 @@ export async function renderBadgeCard(card: BadgeCardData, locale: Locale): Prom
 		while (s > 6 && writer.font(bold).widthOfTextAtSize(text, s) > width) s -= 0.5;
 		return s;
 	};
-	const name = `${card.firstName} ${card.lastName}`;
 	page.drawText(card.firstName, { x: tx, y: y0 + 112, size: fit(card.firstName, 12, true, textWidth), font: writer.bold, color: ink });
 	page.drawText(card.lastName, { x: tx, y: y0 + 98, size: fit(card.lastName, 12, true, textWidth), font: writer.bold, color: ink });
 	page.drawText(card.company, { x: tx, y: y0 + 86, size: fit(card.company, 7.5, false, textWidth), font: writer.regular, color: muted });
@@ -111,12 +109,53 @@ export async function renderBadgeCard(card: BadgeCardData, locale: Locale): Prom
 	page.drawText(t('pub_card_hotline', { number: card.hotline }), { x: x0 + 8, y: y0 + 10, size: 7, font: writer.bold, color: ink });
 
 	drawQr(page, card.url, { x: x0 + CARD.width - qrSize - 4, y: y0 + 4, size: qrSize });
+}
+
+/** One worker's card, with the instructions and the check address printed under it. */
+export async function renderBadgeCard(card: BadgeCardData, locale: Locale): Promise<Uint8Array> {
+	const t: Translate = (key, params = {}) => translate(key, params, locale);
+	const writer = await PdfWriter.create(serverPdfFonts(), { title: t('pub_card_title', { badge: card.badgeNumber }), lang: locale === 'en' ? 'en-GB' : 'pl-PL' });
+	const x0 = 20 * MM;
+	const y0 = A4.height - 20 * MM - CARD.height;
+	await drawCard(writer, card, x0, y0, t);
 
 	// Under the card: instructions and the URL in text for the record.
 	writer.y = y0 - 16;
-	writer.text(name, { size: 12, bold: true, gap: 0 });
+	writer.text(`${card.firstName} ${card.lastName}`, { size: 12, bold: true, gap: 0 });
 	writer.text(`${card.company} · ${card.badgeNumber}`, { size: 10 });
 	writer.text(t('pub_card_check', { url: card.url }), { size: 9, muted: true });
 	writer.text(t('pub_card_instructions'), { size: 10 });
+	return writer.save();
+}
+
+/** Cards on a sheet: two across, four down (ID-1 cards with room to cut between them). */
+const SHEET = { columns: 2, rows: 4, margin: 15 * MM, gap: 8 * MM, headerHeight: 36 };
+
+/**
+ * Many cards in one PDF (a crew's batch), eight to an A4 sheet, each sheet headed with `title`
+ * and `subtitle` (what was printed, when) and its page number.
+ */
+export async function renderBadgeCards(cards: BadgeCardData[], locale: Locale, heading: { title: string; subtitle: string }): Promise<Uint8Array> {
+	const t: Translate = (key, params = {}) => translate(key, params, locale);
+	const writer = await PdfWriter.create(serverPdfFonts(), { title: heading.title, lang: locale === 'en' ? 'en-GB' : 'pl-PL' });
+	const perSheet = SHEET.columns * SHEET.rows;
+	const sheets = Math.max(1, Math.ceil(cards.length / perSheet));
+	const gridWidth = SHEET.columns * CARD.width + (SHEET.columns - 1) * SHEET.gap;
+	const left = (A4.width - gridWidth) / 2;
+	for (let sheet = 0; sheet < sheets; sheet++) {
+		if (sheet > 0) writer.newPage();
+		const page = writer.page;
+		const top = A4.height - SHEET.margin;
+		page.drawText(heading.title, { x: left, y: top - 12, size: 12, font: writer.bold, color: rgb(0.1, 0.1, 0.12) });
+		page.drawText(`${heading.subtitle} · ${t('office_batch_sheet', { page: sheet + 1, pages: sheets })}`, { x: left, y: top - 26, size: 8.5, font: writer.regular, color: rgb(0.35, 0.35, 0.4) });
+		const onSheet = cards.slice(sheet * perSheet, (sheet + 1) * perSheet);
+		for (const [i, card] of onSheet.entries()) {
+			const column = i % SHEET.columns;
+			const row = Math.floor(i / SHEET.columns);
+			const x0 = left + column * (CARD.width + SHEET.gap);
+			const y0 = top - SHEET.headerHeight - (row + 1) * CARD.height - row * SHEET.gap;
+			await drawCard(writer, card, x0, y0, t);
+		}
+	}
 	return writer.save();
 }

@@ -13,7 +13,7 @@ const accountDisabled = (eb: ExpressionBuilder<DB, 'workers'>) =>
  * longer carries (replaced after loss or theft) is found too, and reads as revoked.
  */
 export async function findBadge(db: Kysely<DB>, badgeNumber: string) {
-	const columns = ['workers.id', 'first_name', 'last_name', 'company', 'workers.badge_number', 'photo_sha256', 'status', 'valid_until', 'code_secret', 'crew_id'] as const;
+	const columns = ['workers.id', 'first_name', 'last_name', 'company', 'workers.badge_number', 'photo_sha256', 'status', 'valid_from', 'valid_until', 'code_secret', 'crew_id'] as const;
 	const current = await db.selectFrom('workers').select(columns).select(accountDisabled).where('badge_number', '=', badgeNumber).executeTakeFirst();
 	if (current) return current;
 	const retired = await db
@@ -31,7 +31,7 @@ export type BadgeRow = NonNullable<Awaited<ReturnType<typeof findBadge>>>;
 export function findWorker(db: Kysely<DB>, id: string) {
 	return db
 		.selectFrom('workers')
-		.select(['id', 'first_name', 'last_name', 'company', 'badge_number', 'photo_sha256', 'status', 'valid_until'])
+		.select(['id', 'first_name', 'last_name', 'company', 'badge_number', 'photo_sha256', 'status', 'valid_from', 'valid_until', 'crew_id'])
 		.select(accountDisabled)
 		.where('id', '=', id)
 		.executeTakeFirst();

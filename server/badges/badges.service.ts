@@ -15,7 +15,7 @@ export interface PublicDeps {
 	limits: PublicLimiters;
 }
 
-export type BadgeStatusShown = 'valid' | 'suspended' | 'revoked' | 'expired';
+export type BadgeStatusShown = 'valid' | 'suspended' | 'revoked' | 'expired' | 'not_yet_valid';
 
 /** Exactly what the physical badge shows, plus its status. Nothing else about the worker. */
 export interface BadgeCard {
@@ -25,6 +25,8 @@ export interface BadgeCard {
 	company: string;
 	photoSha256: string | null;
 	status: BadgeStatusShown;
+	/** The first day it is valid (null on badges issued before validity had a start). */
+	validFrom: string | null;
 	validUntil: string;
 }
 
@@ -49,13 +51,19 @@ export const MAX_BADGE_INPUT = 32;
 /**
  * What the public is told about a badge. Anything that stops the worker from working makes it not
  * valid: a revoked or suspended badge, a disabled account (shown as suspended: the person may not
- * work for us now) or a date past its validity (Warsaw's calendar day).
+ * work for us now), a date past its validity or before it starts (Warsaw's calendar day: a badge
+ * valid from tomorrow reads "not yet valid" until midnight in Warsaw).
  */
-export function badgeStatus(row: Pick<BadgeRow, 'status' | 'valid_until'> & { account_disabled?: unknown }, now: Date): BadgeStatusShown {
+export function badgeStatus(
+	row: Pick<BadgeRow, 'status' | 'valid_until'> & { valid_from?: string | null; account_disabled?: unknown },
+	now: Date
+): BadgeStatusShown {
 	if (row.status === 'revoked') return 'revoked';
 	// SQLite answers 0/1, PostgreSQL a boolean.
 	if (row.status === 'suspended' || Number(row.account_disabled ?? 0) === 1) return 'suspended';
-	return row.valid_until < warsawDate(now) ? 'expired' : 'valid';
+	const today = warsawDate(now);
+	if (row.valid_from && row.valid_from > today) return 'not_yet_valid';
+	return row.valid_until < today ? 'expired' : 'valid';
 }
 
 export function liveCodeView(secret: string, now: Date): LiveCodeView {
@@ -71,6 +79,7 @@ export function toBadgeCard(row: BadgeRow, now: Date): BadgeCard {
 		company: row.company,
 		photoSha256: row.photo_sha256,
 		status: badgeStatus(row, now),
+		validFrom: row.valid_from ?? null,
 		validUntil: row.valid_until
 	};
 }

@@ -455,7 +455,7 @@ export interface NoAccessVisitsTable {
 	created_at: string;
 }
 
-export type LookupOutcome = 'valid' | 'suspended' | 'revoked' | 'expired' | 'unknown' | 'typo' | 'format' | 'limited';
+export type LookupOutcome = 'valid' | 'suspended' | 'revoked' | 'expired' | 'not_yet_valid' | 'unknown' | 'typo' | 'format' | 'limited';
 export type LookupSource = 'form' | 'qr' | 'address';
 
 export interface BadgeLookupsTable {

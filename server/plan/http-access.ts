@@ -22,3 +22,17 @@ export function plannerRefusal(
 export function httpActor(auth: { session: Session; user: User }, ip: string | null, userAgent: string | null): Actor {
 	return { userId: auth.user.id, sessionKind: auth.session.kind, device: userAgent?.slice(0, 200) ?? null, ip };
 }
+
+/** plannerRefusal, then admins only (people and badges). */
+export function adminRefusal(auth: { session: Session; user: User } | null, sessionProblem: 'expired' | 'revoked' | null): HttpRefusal | null {
+	return plannerRefusal(auth, sessionProblem) ?? (auth!.user.role === 'admin' ? null : { status: 403, code: 'FORBIDDEN' });
+}
+
+/** The client's address from SvelteKit's getClientAddress, or null where the adapter cannot tell. */
+export function clientAddress(read: () => string): string | null {
+	try {
+		return read();
+	} catch {
+		return null;
+	}
+}

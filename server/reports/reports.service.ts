@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { checkBadgeNumber, normalizeBadgeNumber } from '../../src/lib/domain/badge';
+import { checkBadgeNumber, formatBadgeNumber, normalizeBadgeNumber } from '../../src/lib/domain/badge';
 import type { DB } from '../db/schema';
 import { clientHash } from '../public/client';
 import { publicKeys } from '../public/keys';
@@ -61,7 +61,7 @@ export async function listReports(db: Kysely<DB>, limit = 200) {
 	const rows = await db
 		.selectFrom('suspicious_reports as r')
 		.leftJoin('workers as w', 'w.id', 'r.worker_id')
-		.select(['r.id', 'r.reference', 'r.created_at', 'r.address', 'r.occurred_at', 'r.description', 'r.badge_seen', 'w.first_name', 'w.last_name', 'w.status', 'w.valid_until'])
+		.select(['r.id', 'r.reference', 'r.created_at', 'r.address', 'r.occurred_at', 'r.description', 'r.badge_seen', 'w.first_name', 'w.last_name', 'w.status', 'w.valid_from', 'w.valid_until'])
 		.orderBy('r.created_at', 'desc')
 		.orderBy('r.id', 'desc')
 		.limit(limit)
@@ -74,7 +74,7 @@ export async function listReports(db: Kysely<DB>, limit = 200) {
 		occurredAt: r.occurred_at,
 		description: r.description,
 		badgeSeen: r.badge_seen,
-		worker: r.first_name ? { name: `${r.first_name} ${r.last_name}`, status: badgeStatus({ status: r.status!, valid_until: r.valid_until! }, new Date()) } : null
+		worker: r.first_name ? { name: `${r.first_name} ${r.last_name}`, status: badgeStatus({ status: r.status!, valid_from: r.valid_from, valid_until: r.valid_until! }, new Date()) } : null
 	}));
 }
 
@@ -103,7 +103,7 @@ export async function lookupStats(db: Kysely<DB>, now = new Date()) {
 	const byWorker = new Map(counts.map((c) => [c.worker_id, c]));
 	const workers = await db
 		.selectFrom('workers')
-		.select(['id', 'badge_number', 'first_name', 'last_name', 'status', 'valid_until'])
+		.select(['id', 'badge_number', 'first_name', 'last_name', 'status', 'valid_from', 'valid_until'])
 		.orderBy('last_name')
 		.orderBy('first_name')
 		.execute();
@@ -126,5 +126,63 @@ export async function lookupStats(db: Kysely<DB>, now = new Date()) {
 	});
 	badges.sort((a, b) => Number(b.spike) - Number(a.spike) || b.last24h - a.last24h || a.name.localeCompare(b.name, 'pl'));
 	const unknown = byWorker.get(null);
-	return { badges, notFound: { lastHour: Number(unknown?.hour ?? 0), last24h: Number(unknown?.day ?? 0) }, spikeRule: SPIKE };
+	return {
+		badges,
+		notFound: { lastHour: Number(unknown?.hour ?? 0), last24h: Number(unknown?.day ?? 0) },
+		spikeRule: SPIKE,
+		revoked: await revokedLookups(db, now)
+	};
+}
+
+/**
+ * Numbers that were checked in the last 7 days and read "revoked" — a number retired after loss or
+ * theft (its worker carries a new one), or the current number of a revoked badge. Someone is
+ * showing a card that should have been handed in or destroyed: the planners follow each one up.
+ * Newest look-up first.
+ */
+export async function revokedLookups(db: Kysely<DB>, now = new Date()) {
+	const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+	const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString();
+	const rows = await db
+		.selectFrom('badge_lookups')
+		.select((eb) => [
+			'badge_input',
+			'worker_id',
+			eb.fn.max('at').as('last_at'),
+			eb.fn.sum<number>(sql`case when at >= ${dayAgo} then hits else 0 end`).as('day'),
+			eb.fn.sum<number>('hits').as('week')
+		])
+		.where('outcome', '=', 'revoked')
+		.where('at', '>=', weekAgo)
+		.where('worker_id', 'is not', null)
+		.where('badge_input', 'is not', null)
+		.groupBy(['badge_input', 'worker_id'])
+		.execute();
+	if (rows.length === 0) return [];
+	const workerIds = [...new Set(rows.map((r) => r.worker_id!))];
+	const [workers, retired] = await Promise.all([
+		db.selectFrom('workers').select(['id', 'first_name', 'last_name', 'badge_number', 'status']).where('id', 'in', workerIds).execute(),
+		db.selectFrom('retired_badges').select(['badge_number', 'worker_id', 'reason', 'retired_at']).where('worker_id', 'in', workerIds).execute()
+	]);
+	const workerById = new Map(workers.map((w) => [w.id, w]));
+	// The log keeps the number as typed, normalised (no dashes); the registry keeps it formatted.
+	const retiredByNumber = new Map(retired.map((r) => [normalizeBadgeNumber(r.badge_number), r]));
+	return rows
+		.map((r) => {
+			const worker = workerById.get(r.worker_id!);
+			const old = retiredByNumber.get(r.badge_input!);
+			return {
+				badgeNumber: old?.badge_number ?? formatBadgeNumber(r.badge_input!),
+				workerId: r.worker_id!,
+				name: worker ? `${worker.first_name} ${worker.last_name}` : '',
+				/** The number the worker carries now, when this one was replaced. */
+				currentBadge: old && worker ? worker.badge_number : null,
+				reason: old?.reason ?? null,
+				retiredAt: old?.retired_at ?? null,
+				lastAt: String(r.last_at),
+				last24h: Number(r.day ?? 0),
+				last7d: Number(r.week ?? 0)
+			};
+		})
+		.sort((a, b) => b.lastAt.localeCompare(a.lastAt));
 }

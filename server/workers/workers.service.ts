@@ -233,7 +233,8 @@ export async function listPeople(db: Kysely<DB>, search: string, now = new Date(
 			crew: w.crew_name,
 			badgeNumber: w.badge_number,
 			photoSha256: w.photo_sha256,
-			state: badgeStatus(w, now),
+			// As the public sees it: a disabled account reads as suspended on /verify.
+			state: badgeStatus({ ...w, account_disabled: w.disabled }, now),
 			stateReason: w.status_reason ?? null,
 			stateChangedAt: w.status_changed_at ?? null,
 			validFrom: w.valid_from ?? null,

@@ -55,6 +55,8 @@ describeEachDb('public pages', (kind) => {
 				company: 'Test Sp. z o.o.',
 				photoSha256: null,
 				status: 'valid',
+				// Shown only while the badge is not yet valid (a worker seeded without a start day has none).
+				validFrom: null,
 				validUntil: world.workers.valid.valid_until
 			});
 			// The tablet computes the same code offline from the same secret (src/lib/domain/live-code.ts).

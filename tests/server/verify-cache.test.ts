@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { generateBadgeNumber } from '$lib/domain/badge';
+import { addDaysToDate, warsawDate } from '$lib/domain/time';
+import { newId } from '$server/util/ids';
 import { AppProcess, freePort } from '../support/app-process';
 import { createTestDatabase, describeEachDb, storedRateLimitPoints, type TestDatabase } from './harness';
 import { seedPublicWorld } from './public-world';
@@ -31,6 +35,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<Answer>
 }
 
 const text = (a: Answer) => (a.headers['content-encoding'] === 'gzip' ? gunzipSync(a.body) : a.body).toString('utf8');
+const longDay = (day: string) => new Intl.DateTimeFormat('pl-PL', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeEachDb('/verify answered from memory', (kind) => {
@@ -112,6 +117,34 @@ describeEachDb('/verify answered from memory', (kind) => {
 			expect(text(await get(url))).not.toContain('WAŻNY');
 		} finally {
 			await tdb.db.updateTable('workers').set({ status: 'active' }).where('id', '=', world.workers.valid.id).execute();
+		}
+	});
+
+	it('shows a badge whose first day is tomorrow as not yet valid, with that day, also from memory', async () => {
+		const tomorrow = addDaysToDate(warsawDate(), 1);
+		const badge = generateBadgeNumber((n) => randomBytes(n));
+		await tdb.db
+			.insertInto('workers')
+			.values({
+				...world.workers.valid, id: newId(), first_name: 'Zofia', badge_number: badge, valid_from: tomorrow, valid_until: addDaysToDate(tomorrow, 30)
+			})
+			.execute();
+		const url = `${app.url}/verify?badge=${badge}`;
+		const before = cachedAnswers(app);
+		// On PostgreSQL the insert reaches this server's cache as a NOTIFY: until it has, pages are
+		// rendered but not kept. Ask until one comes from memory.
+		const pages = [text(await get(url))];
+		for (let waited = 0; cachedAnswers(app) === before && waited < 3000; waited += 100) {
+			pages.push(text(await get(url)));
+			await sleep(100);
+		}
+		expect(cachedAnswers(app)).toBeGreaterThan(before);
+		pages.push(text(await get(url)));
+		for (const page of pages) {
+			expect(page).toContain('JESZCZE NIEWAŻNY');
+			expect(page).toContain(`ważny dopiero od ${longDay(tomorrow)}`);
+			expect(page).toContain('data-status="not_yet_valid"');
+			expect(page).not.toContain('data-status="valid"');
 		}
 	});
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { checkBadgeNumber } from '$lib/domain/badge';
-import { addDaysToDate, warsawDate } from '$lib/domain/time';
-import { verifyBadge, type PublicDeps } from '$server/badges/badges.service';
+import { addDaysToDate, warsawDate, warsawInstant } from '$lib/domain/time';
+import { scheduledAt, verifyBadge, type PublicDeps } from '$server/badges/badges.service';
 import { createPublicLimiters } from '$server/public/limits';
 import { createServices, type Services } from '$server/services';
 import { setPortrait } from '$server/workers/workers.service';
@@ -82,6 +82,11 @@ describeEachDb('workers and badges (admin)', (kind) => {
 		// Each look-up of the old number is logged against the worker, as revoked, for the planners' watch.
 		const logged = await tdb.db.selectFrom('badge_lookups').select(['outcome']).where('worker_id', '=', workerId!).where('badge_input', '=', badgeNumber!.replace(/-/g, '')).execute();
 		expect(logged.map((l) => l.outcome)).toContain('revoked');
+		// … and flagged to planners: someone is showing the old card. The new number is not flagged.
+		const watch = await (await planner.api()).publicWatch.lookups();
+		expect(watch.revoked.filter((r) => r.workerId === workerId)).toEqual([
+			expect.objectContaining({ badgeNumber, currentBadge: renewed, reason: 'zgubiony identyfikator', last24h: 3, last7d: 3 })
+		]);
 
 		const trail = await auditOf(workerId!);
 		expect(trail.map((a) => a.action)).toEqual(['badge-suspend', 'badge-reinstate', 'badge-revoke', 'badge-reissue']);
@@ -98,6 +103,31 @@ describeEachDb('workers and badges (admin)', (kind) => {
 		expect(await verify(badgeNumber!, new Date(`${lastDay}T21:30:00Z`))).toBe('valid');
 		// 00:30 in Warsaw the next day (still the last day in UTC): expired.
 		expect(await verify(badgeNumber!, new Date(`${lastDay}T23:30:00Z`))).toBe('expired');
+	});
+
+	it('does not read valid before its first day, on /verify nor in "scheduled here", and turns valid at midnight in Warsaw', async () => {
+		const tomorrow = addDaysToDate(today, 1);
+		const { workerId, badgeNumber } = await (await admin.api()).workers.create({
+			login: 'starting', password: 'a long enough password', role: 'fitter', firstName: 'Ewa', lastName: 'Lis', company: 'Montaż Sp. z o.o.',
+			crewId: world.crews.a, validFrom: tomorrow, validUntil: addDaysToDate(today, 90)
+		});
+		// Crew A has a visit with a time window today and tomorrow at Testowa 1.
+		for (const [job, day] of [[world.jobs.a[0]!, today], [world.jobs.a[1]!, tomorrow]] as const) {
+			await tdb.db.updateTable('jobs').set({ window_start: warsawInstant(day, '08:00').toISOString(), window_end: warsawInstant(day, '12:00').toISOString() }).where('id', '=', job).execute();
+		}
+		const lastMomentBefore = new Date(warsawInstant(tomorrow, '00:00').getTime() - 1);
+		const firstMoment = warsawInstant(tomorrow, '00:00');
+		const before = await verifyBadge(deps, { badge: badgeNumber!, source: 'form', ip: '198.51.100.240', now: lastMomentBefore });
+		expect(before.kind === 'badge' && [before.badge.status, before.badge.validFrom, before.live]).toEqual(['not_yet_valid', tomorrow, null]);
+		expect(await verify(badgeNumber!, firstMoment)).toBe('valid');
+		const here = (now: Date) => scheduledAt(deps, { badge: badgeNumber!, street: 'Testowa', number: '1', ip: '198.51.100.241', now });
+		expect(await here(warsawInstant(today, '09:00'))).toEqual({ kind: 'badge_not_valid' });
+		expect(await here(warsawInstant(tomorrow, '09:00'))).toMatchObject({ kind: 'yes' });
+		// The look-up is logged as what the resident was told, for the planners' watch.
+		const logged = await tdb.db.selectFrom('badge_lookups').select('outcome').where('worker_id', '=', workerId!).orderBy('at').execute();
+		expect(logged.map((l) => l.outcome)).toEqual(['not_yet_valid', 'not_yet_valid', 'valid', 'valid']);
+		const listed = (await (await admin.api()).workers.list({ search: 'starting' })).workers[0];
+		expect(listed?.state).toBe('not_yet_valid');
 	});
 
 	it('refuses an expiry date in the past on its field, and stores nothing', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
+import { addDaysToDate, warsawInstant } from '$lib/domain/time';
 import type { WorkerChanges } from '$server/db/worker-changes';
 import { cacheableHeaders, cachedPage, compressedPage, livePeriod, pageKey, pickEncoding, VerifyPageCache, type CachedPage } from '$server/public/verify-cache';
 
@@ -24,6 +25,19 @@ describe('cache of rendered badge pages', () => {
 		expect(cache.get('k', t0 + 30_000)).toBeDefined();
 		const nextMinute = Math.ceil(t0 / MINUTE) * MINUTE;
 		expect(cache.get('k', nextMinute)).toBeUndefined();
+	});
+
+	it('never serves a page across midnight in Warsaw, so a badge turns valid (or expires) at that moment', () => {
+		// Every Warsaw midnight of a year, summer and winter time: a page kept a millisecond before is
+		// gone at midnight, whatever its badge read then ("not yet valid", "valid" on its last day).
+		const kept = page(0, 1);
+		for (let n = 0; n < 365; n++) {
+			const midnight = warsawInstant(addDaysToDate('2026-01-01', n), '00:00').getTime();
+			const cache = new VerifyPageCache(changes());
+			cache.put('k', { ...kept, period: livePeriod(midnight - 1) }, midnight - 1);
+			expect(cache.get('k', midnight - 1)).toBeDefined();
+			expect(cache.get('k', midnight), new Date(midnight).toISOString()).toBeUndefined();
+		}
 	});
 
 	it('drops every page once the workers table changes, and keeps none while that is unknown', () => {

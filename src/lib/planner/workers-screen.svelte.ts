@@ -26,6 +26,10 @@ export class WorkersScreen {
 	creating = new Remote<RouterOutputs['workers']['create']>();
 	action = new Remote<unknown>();
 	search = $state('');
+	/** The search the list was loaded with (the field may have changed since). */
+	listedSearch = $state('');
+	/** The crew whose cards the batch print makes. */
+	printCrewId = $state<string | null>(null);
 	showCreate = $state(false);
 	draft = $state<NewAccount>(blankAccount());
 	selectedId = $state<string | null>(null);
@@ -38,11 +42,24 @@ export class WorkersScreen {
 
 	selected = $derived(this.list.data?.workers.find((w) => w.id === this.selectedId) ?? null);
 
+	/** Cards the batch print of the chosen crew will hold (as the server picks them), when the list is complete. */
+	printableInCrew = $derived(
+		this.printCrewId && this.list.data && !this.listedSearch.trim()
+			? this.list.data.workers.filter((w) => w.crewId === this.printCrewId && (w.state === 'valid' || w.state === 'not_yet_valid')).length
+			: null
+	);
+
 	load = async () => {
-		await Promise.all([this.list.run(() => trpc.workers.list.query({ search: this.search })), this.crews.data ? null : this.crews.run(() => trpc.plan.crews.list.query())]);
+		const search = this.search;
+		await Promise.all([this.list.run(async () => {
+			const people = await trpc.workers.list.query({ search });
+			this.listedSearch = search;
+			return people;
+		}), this.crews.data ? null : this.crews.run(() => trpc.plan.crews.list.query())]);
 	};
 
 	select = (worker: WorkerItem | null) => {
+		this.closeCrop();
 		this.selectedId = worker?.id ?? null;
 		this.reason = '';
 		this.done = null;
@@ -89,47 +106,58 @@ export class WorkersScreen {
 
 	setDisabled = (userId: string, disabled: boolean, done: string) => this.act(() => trpc.admin.users.setDisabled.mutate({ userId, disabled }), done);
 
-	/** Crops the photo to the badge's 3:4 portrait (centred) and shrinks it to a JPEG, then uploads it. */
-	uploadPortrait = async (file: File, messages: { tooBig: string; notImage: string; done: string }) => {
+	/** The photo being cropped (oriented and shrunk), before it is saved as the portrait. */
+	cropSource = $state.raw<ImageBitmap | null>(null);
+	uploading = $state(false);
+
+	/**
+	 * A photo from a phone: refused at once when far too big, else turned upright (EXIF) and shrunk
+	 * to a working copy by browser-image-compression, then shown for cropping.
+	 */
+	choosePortrait = async (file: File, messages: { tooBig: string; notImage: string }) => {
 		this.portraitError = null;
 		this.done = null;
+		this.closeCrop();
 		if (file.size > PORTRAIT_SOURCE_MAX_BYTES) {
 			this.portraitError = messages.tooBig;
 			return;
 		}
-		let jpeg: Blob;
 		try {
-			jpeg = await cropPortrait(file);
+			if (!['image/jpeg', 'image/png'].includes(file.type)) throw new Error('type');
+			const { default: imageCompression } = await import('browser-image-compression');
+			// No Web Worker: the library's worker fetches its script from a CDN, which the CSP refuses.
+			const working = await imageCompression(file, { maxWidthOrHeight: 2000, maxSizeMB: 8, useWebWorker: false, fileType: 'image/jpeg', initialQuality: 0.95 });
+			this.cropSource = await createImageBitmap(working);
 		} catch {
 			this.portraitError = messages.notImage;
-			return;
 		}
-		const res = await fetch(`/plan/api/workers/${encodeURIComponent(this.selectedId!)}/portrait`, {
-			method: 'POST',
-			headers: { 'content-type': jpeg.type },
-			body: jpeg
-		});
-		if (!res.ok) {
-			const body = (await res.json().catch(() => ({}))) as { message?: string };
-			this.portraitError = body.message ?? messages.notImage;
-			return;
+	};
+
+	closeCrop = () => {
+		this.cropSource?.close();
+		this.cropSource = null;
+	};
+
+	/** Sends the cropped portrait; the server checks it again (a real JPEG or PNG, size, dimensions). */
+	savePortrait = async (jpeg: Blob, messages: { notImage: string; done: string }) => {
+		this.uploading = true;
+		try {
+			const res = await fetch(`/plan/api/workers/${encodeURIComponent(this.selectedId!)}/portrait`, {
+				method: 'POST',
+				headers: { 'content-type': jpeg.type },
+				body: jpeg
+			});
+			if (!res.ok) {
+				const body = (await res.json().catch(() => ({}))) as { message?: string };
+				this.portraitError = body.message ?? messages.notImage;
+				return;
+			}
+			this.closeCrop();
+			this.done = messages.done;
+			await this.load();
+		} finally {
+			this.uploading = false;
 		}
-		this.done = messages.done;
-		await this.load();
 	};
 }
 
-const PORTRAIT = { width: 600, height: 800 };
-
-async function cropPortrait(file: Blob): Promise<Blob> {
-	const bitmap = await createImageBitmap(file);
-	const scale = Math.max(PORTRAIT.width / bitmap.width, PORTRAIT.height / bitmap.height);
-	const w = PORTRAIT.width / scale;
-	const h = PORTRAIT.height / scale;
-	const canvas = document.createElement('canvas');
-	canvas.width = PORTRAIT.width;
-	canvas.height = PORTRAIT.height;
-	canvas.getContext('2d')!.drawImage(bitmap, (bitmap.width - w) / 2, (bitmap.height - h) / 2, w, h, 0, 0, PORTRAIT.width, PORTRAIT.height);
-	bitmap.close();
-	return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('encode'))), 'image/jpeg', 0.85));
-}
