@@ -1,4 +1,4 @@
-import { findInStock, isExpectedMeter, NO_ACCESS_TURN_BACK_ATTEMPTS } from '$lib/domain/exchange';
+import { findInStock, isExpectedMeter, visitAttempt } from '$lib/domain/exchange';
 import type { MutationArgs, MutationName, SyncEntity } from '$lib/domain/mutations';
 import type { JobStatus, LocalExchange, WymianaDb } from './db';
 
@@ -43,15 +43,17 @@ export const mutators: { [N in MutationName]: Mutator<N> } = {
 		const job = await tables.jobs.get(args.jobId);
 		if (!job || FINAL.includes(job.status)) return;
 		const previous = await tables.visits.where('jobId').equals(args.jobId).toArray();
-		const attempt = Math.max(job.attempt, ...previous.map((v) => v.attempt + 1));
-		if (args.visitId) await tables.visits.put({ id: args.visitId, jobId: args.jobId, attempt, noticeLeft: args.noticeLeft, photoSha256: args.photoSha256, at });
-		const turnBack = attempt >= NO_ACCESS_TURN_BACK_ATTEMPTS;
-		await tables.jobs.update(args.jobId, { status: turnBack ? 'turned_back' : 'no_access', attempt: turnBack ? attempt : attempt + 1, exceptionReason: null });
+		const visit = visitAttempt(job.attempt, previous.map((v) => v.attempt));
+		if (args.visitId) await tables.visits.put({ id: args.visitId, jobId: args.jobId, attempt: visit.attempt, noticeLeft: args.noticeLeft, photoSha256: args.photoSha256, at });
+		await tables.jobs.update(args.jobId, { status: visit.status, attempt: visit.attempt, exceptionReason: null });
 	},
 	'job.cannotComplete': async (tables, args) => {
 		const job = await tables.jobs.get(args.jobId);
 		if (!job || FINAL.includes(job.status)) return;
-		await tables.jobs.update(args.jobId, { status: 'no_access', exceptionReason: args.reason });
+		// An attempt like a no-access visit; the server counts it against all the job's records.
+		const previous = await tables.visits.where('jobId').equals(args.jobId).toArray();
+		const visit = visitAttempt(job.attempt, previous.map((v) => v.attempt));
+		await tables.jobs.update(args.jobId, { status: visit.status, attempt: visit.attempt, exceptionReason: args.reason });
 	},
 	'exchange.oldMeter': async (tables, args) => {
 		const job = await tables.jobs.get(args.jobId);
