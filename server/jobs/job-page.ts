@@ -75,6 +75,8 @@ export async function jobPage(db: Kysely<DB>, jobId: string) {
 			.execute()
 	]);
 	const crewOf = new Map(recorders.map((r) => [r.id, r]));
+	const crewNames = conflicts.some((c) => c.field === 'crew_id') ? new Map((await db.selectFrom('crews').select(['id', 'name']).execute()).map((c) => [c.id, c.name])) : new Map<string, string>();
+	const crewName = (field: string, value: string | null) => (field === 'crew_id' && value ? (crewNames.get(value) ?? value) : value);
 	/** Who recorded a fact, and whether their crew is no longer the job's (recorded after a move). */
 	const recordedBy = (userId: string | null, fitter: string | null) => {
 		const r = userId ? crewOf.get(userId) : undefined;
@@ -147,7 +149,8 @@ export async function jobPage(db: Kysely<DB>, jobId: string) {
 		exceptions: exceptions.map((e) => ({ id: e.id, reason: e.reason, note: e.note, photoSha256: e.photo_sha256, at: e.at, fitter: e.fitter, attempt: e.attempt ?? null })),
 		notes: notes.map((n) => ({ id: n.id, text: n.text, at: n.at, ...recordedBy(n.user_id, n.fitter) })),
 		reports: reports.map((r) => ({ id: r.id, reference: r.reference, createdAt: r.created_at, occurredAt: r.occurred_at, address: r.address, description: r.description, badgeSeen: r.badge_seen })),
-		conflicts: conflicts.map((c) => ({ id: c.id, field: c.field, office: c.office_value, field_value: c.field_value, at: c.created_at, resolved: c.resolved_at !== null, fitter: c.fitter }))
+		// A crew clash reads as the crews' names, not their ids.
+		conflicts: conflicts.map((c) => ({ id: c.id, field: c.field, office: crewName(c.field, c.office_value), field_value: crewName(c.field, c.field_value), at: c.created_at, resolved: c.resolved_at !== null, fitter: c.fitter }))
 	};
 }
 

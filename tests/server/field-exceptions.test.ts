@@ -281,7 +281,7 @@ describeEachDb('job page, search and the exceptions of field work', (kind) => {
 		expect(page.readings[0]!.readings[0]).toMatchObject({ value: '1234.5', fitter: 'fitter-a', fitterCrew: 'Crew A', otherCrew: true });
 		expect(page.photos).toMatchObject([{ sha256: sha(21), fitter: 'fitter-a', fitterCrew: 'Crew A', otherCrew: true }]);
 		expect(page.notes).toMatchObject([{ text: 'Licznik za szafką', fitter: 'fitter-a', otherCrew: true }]);
-		expect(page.conflicts).toMatchObject([{ field: 'crew_id', office: world.crews.b, field_value: world.crews.a }]);
+		expect(page.conflicts).toMatchObject([{ field: 'crew_id', office: 'Crew B', field_value: 'Crew A' }]);
 		// A fresh tablet of crew B gets them in its snapshot too.
 		const snapshot = await tablet(() => fitterB).pull(null);
 		expect(snapshot.changes.find((c) => c.entity === 'reading' && c.id === readingId)).toBeTruthy();

@@ -36,23 +36,29 @@ async function patchExchange(tables: MutatorTables, jobId: string, patch: Partia
 	await tables.exchanges.put({ ...current, ...patch });
 }
 
+/**
+ * Attempts already made on a job as far as the tablet knows: its no-access visits, and a "could not
+ * complete" still on the job (the tablet keeps no list of those; the server counts them all).
+ */
+async function attemptsOnTablet(tables: MutatorTables, job: { id: string; attempt: number; exceptionReason?: string | null }): Promise<number[]> {
+	const visits = await tables.visits.where('jobId').equals(job.id).toArray();
+	return [...visits.map((v) => v.attempt), ...(job.exceptionReason ? [job.attempt] : [])];
+}
+
 export const mutators: { [N in MutationName]: Mutator<N> } = {
 	'job.start': setJobStatus('in_progress'),
 	'job.complete': setJobStatus('done'),
 	'job.noAccess': async (tables, args, at) => {
 		const job = await tables.jobs.get(args.jobId);
 		if (!job || FINAL.includes(job.status)) return;
-		const previous = await tables.visits.where('jobId').equals(args.jobId).toArray();
-		const visit = visitAttempt(job.attempt, previous.map((v) => v.attempt));
+		const visit = visitAttempt(job.attempt, await attemptsOnTablet(tables, job));
 		if (args.visitId) await tables.visits.put({ id: args.visitId, jobId: args.jobId, attempt: visit.attempt, noticeLeft: args.noticeLeft, photoSha256: args.photoSha256, at });
 		await tables.jobs.update(args.jobId, { status: visit.status, attempt: visit.attempt, exceptionReason: null });
 	},
 	'job.cannotComplete': async (tables, args) => {
 		const job = await tables.jobs.get(args.jobId);
 		if (!job || FINAL.includes(job.status)) return;
-		// An attempt like a no-access visit; the server counts it against all the job's records.
-		const previous = await tables.visits.where('jobId').equals(args.jobId).toArray();
-		const visit = visitAttempt(job.attempt, previous.map((v) => v.attempt));
+		const visit = visitAttempt(job.attempt, await attemptsOnTablet(tables, job));
 		await tables.jobs.update(args.jobId, { status: visit.status, attempt: visit.attempt, exceptionReason: args.reason });
 	},
 	'exchange.oldMeter': async (tables, args) => {
