@@ -29,12 +29,34 @@ describe('same-day reassignment reaches both tablets', () => {
 	let office: Page;
 	let planned: string;
 	let started: string;
+	const pageErrors: string[] = [];
 
 	async function open(viewport: { width: number; height: number }): Promise<Page> {
 		const context = await browser.newContext({ viewport, locale: 'pl-PL', timezoneId: 'Europe/Warsaw' });
 		contexts.push(context);
 		return context.newPage();
 	}
+	/** What the tablet holds: its jobs' ids and movedTo, from IndexedDB (quoted when a step fails). */
+	const localJobs = (p: Page) =>
+		p.evaluate(async () => {
+			const out: string[] = [];
+			for (const info of await indexedDB.databases()) {
+				const db = await new Promise<IDBDatabase>((ok, fail) => {
+					const r = indexedDB.open(info.name!);
+					r.onsuccess = () => ok(r.result);
+					r.onerror = () => fail(r.error);
+				});
+				if (db.objectStoreNames.contains('jobs')) {
+					const rows = await new Promise<Array<{ id: string; plannedDate: string; movedTo?: string }>>((ok) => {
+						const q = db.transaction('jobs').objectStore('jobs').getAll();
+						q.onsuccess = () => ok(q.result);
+					});
+					out.push(`${info.name}: ${rows.length} jobs, moved ${rows.filter((r) => r.movedTo).length}, days ${[...new Set(rows.map((r) => r.plannedDate))].join(',')}`);
+				}
+				db.close();
+			}
+			return out.join('; ');
+		});
 	const header = (p: Page) => p.getByRole('status', { name: 'Stan połączenia' });
 	const card = (p: Page, jobId: string) => p.locator(`a[href="/app/job/${encodeURIComponent(jobId)}"]`);
 	const crewOf = (jobId: string) => {
@@ -73,10 +95,13 @@ describe('same-day reassignment reaches both tablets', () => {
 
 	it('crew 1’s tablet lists both jobs and starts one; crew 2’s tablet has neither', async () => {
 		tabletA = await open(TABLET);
+		tabletA.on('pageerror', (e) => pageErrors.push(`${e.message} ${e.stack?.slice(0, 400) ?? ''}`));
+		tabletA.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()));
 		await tabletA.goto(`${app.url}/app`);
 		await submitSignIn(tabletA, 'monter1', 'monter-demo');
 		await card(tabletA, started).waitFor();
 		await card(tabletA, planned).waitFor();
+		console.log(`tablet A before: ${await localJobs(tabletA)}`);
 		await card(tabletA, started).click();
 		await tabletA.getByRole('button', { name: 'Rozpocznij pracę' }).click();
 		await tabletA.getByText('Kolejne kroki wymiany').waitFor();
@@ -128,9 +153,14 @@ describe('same-day reassignment reaches both tablets', () => {
 		await tabletA.context().setOffline(false);
 		await expect.poll(() => header(tabletA).innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
 		await tabletA.getByText('Biuro przeniosło to zlecenie do: Ekipa 2.').first().waitFor({ timeout: 30_000 });
+		console.log(`tablet A after the move: ${await localJobs(tabletA)}`);
 		await tabletA.screenshot({ path: join(shots, 'tablet-moved-job-1280.png'), fullPage: true });
-		await tabletA.goto(`${app.url}/app`);
-		await expect.poll(() => card(tabletA, planned).innerText(), { timeout: 30_000 }).toContain('Biuro przeniosło to zlecenie do: Ekipa 2.');
+		await tabletA.getByRole('link', { name: 'Wróć do listy zleceń' }).click();
+		await tabletA.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
+		await card(tabletA, planned).waitFor({ timeout: 10_000 }).catch(async () => {
+			throw new Error(`the moved job is not listed; the tablet holds: ${await localJobs(tabletA)}; page errors: ${pageErrors.join(' | ')}`);
+		});
+		await expect.poll(() => card(tabletA, planned).innerText()).toContain('Biuro przeniosło to zlecenie do: Ekipa 2.');
 		expect(await card(tabletA, started).innerText()).toContain('Biuro przeniosło to zlecenie do: Ekipa 2.');
 		await tabletA.screenshot({ path: join(shots, 'tablet-moved-list-1280.png'), fullPage: true });
 		await tabletA.setViewportSize(PORTRAIT);
