@@ -101,7 +101,6 @@ describe('same-day reassignment reaches both tablets', () => {
 		await submitSignIn(tabletA, 'monter1', 'monter-demo');
 		await card(tabletA, started).waitFor();
 		await card(tabletA, planned).waitFor();
-		console.log(`tablet A before: ${await localJobs(tabletA)}`);
 		await card(tabletA, started).click();
 		await tabletA.getByRole('button', { name: 'Rozpocznij pracę' }).click();
 		await tabletA.getByText('Kolejne kroki wymiany').waitFor();
@@ -135,7 +134,6 @@ describe('same-day reassignment reaches both tablets', () => {
 		};
 		await move(planned);
 		await office.getByRole('button', { name: 'Przenieś', exact: true }).click();
-		await office.screenshot({ path: '/tmp/e2e13-after-move.png', fullPage: true });
 		await expect.poll(async () => `${crewOf(planned)} ${await office.locator('.alert').allInnerTexts()}`, { timeout: 15_000 }).toMatch(/^Ekipa 2/);
 
 		await move(started);
@@ -153,7 +151,6 @@ describe('same-day reassignment reaches both tablets', () => {
 		await tabletA.context().setOffline(false);
 		await expect.poll(() => header(tabletA).innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
 		await tabletA.getByText('Biuro przeniosło to zlecenie do: Ekipa 2.').first().waitFor({ timeout: 30_000 });
-		console.log(`tablet A after the move: ${await localJobs(tabletA)}`);
 		await tabletA.screenshot({ path: join(shots, 'tablet-moved-job-1280.png'), fullPage: true });
 		await tabletA.getByRole('link', { name: 'Wróć do listy zleceń' }).click();
 		await tabletA.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
