@@ -233,6 +233,17 @@ export interface JobExceptionsTable {
 	at: string;
 	user_id: string;
 	created_at: string;
+	/** The visit attempt it was (counted like no-access visits); null before migration 0018. */
+	attempt?: number | null;
+}
+
+/** A change of a job's crew by the office (see migration 0018). */
+export interface JobMovesTable {
+	id: string;
+	job_id: string;
+	from_crew_id: string | null;
+	to_crew_id: string | null;
+	at: string;
 }
 
 export interface AppointmentSlotsTable {
@@ -480,6 +491,8 @@ export interface SuspiciousReportsTable {
 	badge_seen: string | null;
 	worker_id: string | null;
 	client_hash: string | null;
+	/** The job at the address the resident gave, around that day (migration 0018). */
+	job_id?: string | null;
 }
 
 export interface SigningKeysTable {
@@ -548,6 +561,7 @@ export interface DB {
 	seals: SealsTable;
 	no_access_visits: NoAccessVisitsTable;
 	job_exceptions: JobExceptionsTable;
+	job_moves: JobMovesTable;
 	absences: AbsencesTable;
 	import_runs: ImportRunsTable;
 	badge_lookups: BadgeLookupsTable;

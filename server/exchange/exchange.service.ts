@@ -5,9 +5,9 @@ import {
 	findInStock,
 	isExpectedMeter,
 	isIrregular,
-	NO_ACCESS_TURN_BACK_ATTEMPTS,
 	outageOverrun,
-	readingConcern
+	readingConcern,
+	visitAttempt
 } from '../../src/lib/domain/exchange';
 import { isTariffGroup, registersFor } from '../../src/lib/domain/tariff';
 import type { Job } from '../db/schema';
@@ -22,6 +22,15 @@ import { recordFitted } from '../stock/stock.service';
  * The server half of the exchange mutations: the same rules as the tablet (src/lib/domain), and
  * a refusal leaves nothing behind (the caller rolls the mutation's savepoint back).
  */
+
+/** Attempts already recorded on a job: no-access visits and "could not complete" records. */
+async function previousAttempts(ctx: MutationContext, jobId: string): Promise<number[]> {
+	const [visits, exceptions] = await Promise.all([
+		ctx.trx.selectFrom('no_access_visits').select('attempt').where('job_id', '=', jobId).execute(),
+		ctx.trx.selectFrom('job_exceptions').select('attempt').where('job_id', '=', jobId).where('attempt', 'is not', null).execute()
+	]);
+	return [...visits.map((v) => v.attempt), ...exceptions.map((e) => e.attempt!)];
+}
 
 /** Exchange facts are recorded only on a job the fitter has started and not yet finished. */
 async function workingJob(ctx: MutationContext, jobId: string): Promise<Job> {
@@ -118,16 +127,14 @@ export const exchangeMutators = {
 		if (job.status === 'done') throw new RuleError('JOB_CLOSED');
 		const point = await pointOf(ctx, args.jobId);
 		if (point.location !== 'in_home') throw new RuleError('NOT_IN_HOME');
-		const previous = await ctx.trx.selectFrom('no_access_visits').select('attempt').where('job_id', '=', job.id).execute();
-		const attempt = Math.max(job.attempt, ...previous.map((v) => v.attempt + 1));
+		const outcome = visitAttempt(job.attempt, await previousAttempts(ctx, job.id));
 		const visit = {
-			id: args.visitId ?? newId(), job_id: job.id, attempt, notice_left: args.noticeLeft ? 1 : 0, photo_sha256: args.photoSha256,
+			id: args.visitId ?? newId(), job_id: job.id, attempt: outcome.attempt, notice_left: args.noticeLeft ? 1 : 0, photo_sha256: args.photoSha256,
 			at: ctx.at, user_id: ctx.userId, created_at: nowIso()
 		};
 		await ctx.trx.insertInto('no_access_visits').values(visit).execute();
 		// Back to planning; after the third attempt as a turn-back (the office decides what next).
-		if (attempt >= NO_ACCESS_TURN_BACK_ATTEMPTS) await setFieldStatus(ctx, job, 'turned_back', { attempt, exception_reason: null });
-		else await setFieldStatus(ctx, job, 'no_access', { attempt: attempt + 1, exception_reason: null });
+		await setFieldStatus(ctx, job, outcome.status, { attempt: outcome.attempt, exception_reason: null });
 		return [{ entity: 'visit', id: visit.id, op: 'put', crewId: job.crew_id, data: visitDto(visit) }, jobTouched(job)];
 	},
 
@@ -136,12 +143,14 @@ export const exchangeMutators = {
 		if (job.status === 'done') throw new RuleError('JOB_CLOSED');
 		// What the fitter found is evidence for the office and the customer: a photo of it.
 		if (!args.photoSha256) throw new RuleError('PHOTO_REQUIRED');
+		// A wasted trip like a no-access visit: one more attempt, counted the same way (a third one
+		// turns the job back to the office), and back to planning with the reason on the job.
+		const outcome = visitAttempt(job.attempt, await previousAttempts(ctx, job.id));
 		await ctx.trx.insertInto('job_exceptions').values({
-			id: args.exceptionId, job_id: job.id, reason: args.reason, note: args.note, photo_sha256: args.photoSha256, at: ctx.at, user_id: ctx.userId, created_at: nowIso()
+			id: args.exceptionId, job_id: job.id, reason: args.reason, note: args.note, photo_sha256: args.photoSha256, at: ctx.at, user_id: ctx.userId, created_at: nowIso(),
+			attempt: outcome.attempt
 		}).execute();
-		// Back to planning like a no-access visit (the planner re-plans it), with the reason on the job;
-		// not an attempt at the resident's door, so it does not count towards a turn-back.
-		await setFieldStatus(ctx, job, 'no_access', { exception_reason: args.reason });
+		await setFieldStatus(ctx, job, outcome.status, { attempt: outcome.attempt, exception_reason: args.reason });
 		return [jobTouched(job)];
 	},
 

@@ -13,7 +13,7 @@ export async function overdueJobs(db: Kysely<DB>, today: string) {
 		.innerJoin('meter_points as mp', 'mp.id', 'j.meter_point_id')
 		.innerJoin('buildings as b', 'b.id', 'mp.building_id')
 		.leftJoin('crews as c', 'c.id', 'j.crew_id')
-		.select(['j.id', 'j.status', 'j.planned_date', 'j.window_start', 'j.started_at', 'j.crew_id', 'c.name as crew', 'mp.ppe', 'mp.location', 'mp.stairwell', 'mp.flat', 'b.street', 'b.number'])
+		.select(['j.id', 'j.status', 'j.planned_date', 'j.window_start', 'j.started_at', 'j.attempt', 'j.crew_id', 'c.name as crew', 'mp.ppe', 'mp.location', 'mp.stairwell', 'mp.flat', 'b.street', 'b.number'])
 		.where('j.planned_date', '<', today)
 		.where('j.status', 'in', ['planned', 'in_progress'])
 		.orderBy('j.planned_date')
@@ -35,7 +35,7 @@ export async function overdueJobs(db: Kysely<DB>, today: string) {
 		more: rows.length > OVERDUE_LIMIT,
 		groups: [...groups.values()].map((g) => ({
 			date: g.date, crewId: g.crewId, crew: g.crew,
-			jobs: g.jobs.map((j) => ({ id: j.id, status: j.status, windowStart: j.window_start, startedAt: j.started_at, ppe: j.ppe, location: j.location, street: j.street, number: j.number, stairwell: j.stairwell, flat: j.flat }))
+			jobs: g.jobs.map((j) => ({ id: j.id, status: j.status, attempt: j.attempt, windowStart: j.window_start, startedAt: j.started_at, ppe: j.ppe, location: j.location, street: j.street, number: j.number, stairwell: j.stairwell, flat: j.flat }))
 		}))
 	};
 }

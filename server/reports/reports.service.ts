@@ -9,6 +9,7 @@ import { takePoints } from '../public/shared-limiter';
 import { newBookingReference } from '../booking/reference';
 import { newId } from '../util/ids';
 import { badgeStatus } from '../badges/badges.service';
+import { jobForReport } from './report-job';
 
 /**
  * A resident's report of a suspicious visit. Nothing personal is asked: where, when, what
@@ -39,6 +40,7 @@ export async function submitReport(
 		? await deps.db.selectFrom('workers').select('id').where('badge_number', '=', checked.badgeNumber).executeTakeFirst()
 		: undefined;
 	const reference = newBookingReference();
+	const jobId = await jobForReport(deps.db, input.address, input.occurredAt);
 	await deps.db
 		.insertInto('suspicious_reports')
 		.values({
@@ -50,6 +52,7 @@ export async function submitReport(
 			description: input.description,
 			badge_seen: checked?.ok ? checked.badgeNumber : seen || null,
 			worker_id: worker?.id ?? null,
+			job_id: jobId,
 			client_hash: clientHash(keys.hmac, ip)
 		})
 		.execute();
@@ -61,7 +64,9 @@ export async function listReports(db: Kysely<DB>, limit = 200) {
 	const rows = await db
 		.selectFrom('suspicious_reports as r')
 		.leftJoin('workers as w', 'w.id', 'r.worker_id')
-		.select(['r.id', 'r.reference', 'r.created_at', 'r.address', 'r.occurred_at', 'r.description', 'r.badge_seen', 'w.first_name', 'w.last_name', 'w.status', 'w.valid_from', 'w.valid_until'])
+		.leftJoin('jobs as j', 'j.id', 'r.job_id')
+		.leftJoin('meter_points as mp', 'mp.id', 'j.meter_point_id')
+		.select(['r.id', 'r.reference', 'r.created_at', 'r.address', 'r.occurred_at', 'r.description', 'r.badge_seen', 'r.job_id', 'mp.ppe', 'w.first_name', 'w.last_name', 'w.status', 'w.valid_from', 'w.valid_until'])
 		.orderBy('r.created_at', 'desc')
 		.orderBy('r.id', 'desc')
 		.limit(limit)
@@ -74,6 +79,7 @@ export async function listReports(db: Kysely<DB>, limit = 200) {
 		occurredAt: r.occurred_at,
 		description: r.description,
 		badgeSeen: r.badge_seen,
+		job: r.job_id ? { id: r.job_id, ppe: r.ppe } : null,
 		worker: r.first_name ? { name: `${r.first_name} ${r.last_name}`, status: badgeStatus({ status: r.status!, valid_from: r.valid_from, valid_until: r.valid_until! }, new Date()) } : null
 	}));
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { addDaysToDate, warsawInstant, warsawMinutes } from '../../src/lib/domain/time';
 import { audit, type Actor } from '../audit';
-import type { AppointmentSlotsTable, DB, Job } from '../db/schema';
+import type { AppointmentSlotsTable, DB, Job, JobMovesTable } from '../db/schema';
 import { AppError } from '../errors';
 import { translate, type Locale } from '../i18n';
 import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
@@ -176,15 +176,22 @@ export async function commitPlan(
  */
 async function announce(trx: Transaction<DB>, jobIds: string[], previousCrew: Map<string, string | null>): Promise<void> {
 	const changes: Change[] = [];
+	const moves: Insertable<JobMovesTable>[] = [];
+	const at = nowIso();
 	const crewNames = new Map((await trx.selectFrom('crews').select(['id', 'name']).execute()).map((c) => [c.id, c.name]));
 	for (let i = 0; i < jobIds.length; i += 500) {
 		for (const row of await jobsWithPlace(trx).where('jobs.id', 'in', jobIds.slice(i, i + 500)).execute()) {
 			const before = previousCrew.get(row.id);
 			const dto = toJobDto(row);
-			if (before && before !== row.crew_id) changes.push({ entity: 'job', id: row.id, op: 'put', crewId: before, data: { ...dto, movedTo: crewNames.get(row.crew_id ?? '') ?? '' } });
+			if (before && before !== row.crew_id) {
+				changes.push({ entity: 'job', id: row.id, op: 'put', crewId: before, data: { ...dto, movedTo: crewNames.get(row.crew_id ?? '') ?? '' } });
+				// Remembered so the old crew's tablet can still deliver what it recorded (see crewJob).
+				moves.push({ id: newId(), job_id: row.id, from_crew_id: before, to_crew_id: row.crew_id, at });
+			}
 			changes.push({ entity: 'job', id: row.id, op: 'put', crewId: row.crew_id, data: dto });
 		}
 	}
+	for (let i = 0; i < moves.length; i += 500) await trx.insertInto('job_moves').values(moves.slice(i, i + 500)).execute();
 	await recordChanges(trx, changes);
 }
 

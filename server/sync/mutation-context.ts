@@ -48,6 +48,8 @@ export interface MutationContext {
 	jobs: Map<string, Job | null>;
 	/** Per batch: what the exchange rules read about a job's point and meter (see exchange.service). */
 	points?: Map<string, unknown>;
+	/** Jobs the office moved away from this fitter's crew, with the crew that has them now. */
+	moved?: Map<string, string | null>;
 	userId: string;
 	crewId: string | null;
 	clientId: string;
@@ -66,8 +68,10 @@ export async function crewJob(ctx: MutationContext, jobId: string): Promise<Job>
 	}
 	if (!job || !ctx.crewId) throw new RuleError('JOB_NOT_YOURS');
 	if (job.crew_id === ctx.crewId) return job;
-	// The office moved a job this fitter had already started: what they do on site is still a
-	// fact (it wins), and the clash is listed for planners. Their crew keeps hearing about it.
+	// The office moved the job away from this fitter's crew. What the fitter did on site is still a
+	// fact — kept (readings are billed), listed as a clash for planners and sent to both crews (see
+	// push) — when they had started the job, or when their tablet recorded it before the move (it
+	// was offline and did not know). After the move, a job they never started is not theirs.
 	const started = await ctx.trx
 		.selectFrom('mutation_log')
 		.select('mutation_id')
@@ -76,7 +80,11 @@ export async function crewJob(ctx: MutationContext, jobId: string): Promise<Job>
 		.where('name', '=', 'job.start')
 		.where('status', '=', 'applied')
 		.executeTakeFirst();
-	if (!started) throw new RuleError('JOB_NOT_YOURS');
+	if (!started) {
+		const move = await ctx.trx.selectFrom('job_moves').select('at').where('job_id', '=', jobId).where('from_crew_id', '=', ctx.crewId).orderBy('at', 'desc').limit(1).executeTakeFirst();
+		if (!move || !(Date.parse(ctx.at) <= Date.parse(move.at))) throw new RuleError('JOB_NOT_YOURS');
+	}
+	ctx.moved?.set(jobId, job.crew_id);
 	const noted = await ctx.trx.selectFrom('sync_conflicts').select('id').where('entity', '=', 'job').where('entity_id', '=', jobId).where('field', '=', 'crew_id').where('user_id', '=', ctx.userId).executeTakeFirst();
 	if (!noted) {
 		await ctx.trx.insertInto('sync_conflicts').values({

@@ -63,6 +63,7 @@ export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): 
 		const log: Insertable<MutationLogTable>[] = [];
 		const jobs = new Map<string, Job | null>();
 		const points = new Map<string, unknown>();
+		const moved = new Map<string, string | null>();
 		const receivedAt = nowIso();
 		const record = (m: MutationEnvelope, status: 'applied' | 'rejected', code: string | null) => {
 			log.push({
@@ -98,7 +99,7 @@ export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): 
 			}
 			await sql`savepoint mutation`.execute(trx);
 			try {
-				const ctx = { trx, jobs, points, userId: actor.userId, crewId: actor.crewId, clientId: input.clientId, mutationId: m.id, at: m.at };
+				const ctx = { trx, jobs, points, moved, userId: actor.userId, crewId: actor.crewId, clientId: input.clientId, mutationId: m.id, at: m.at };
 				changes.push(...(await applyMutation(ctx, m.name as MutationName, parsed.data as never)));
 				await sql`release savepoint mutation`.execute(trx);
 				record(m, 'applied', null);
@@ -113,7 +114,7 @@ export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): 
 		if (log.length > 0) {
 			await trx.updateTable('sync_clients').set({ last_mutation_id: last, updated_at: receivedAt }).where('client_id', '=', input.clientId).execute();
 			for (let i = 0; i < log.length; i += 200) await trx.insertInto('mutation_log').values(log.slice(i, i + 200)).execute();
-			await recordChanges(trx, await withJobStates(trx, changes));
+			await recordChanges(trx, await withJobStates(trx, withCurrentCrews(changes, moved), moved));
 		}
 		return { lastMutationId: last, results, gap };
 	});
@@ -122,18 +123,50 @@ export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): 
 	return { lastMutationId: outcome.lastMutationId, results: outcome.results };
 }
 
-/** Jobs touched several times in a batch go out once, in their state after the batch. */
-async function withJobStates(db: Kysely<DB>, changes: Change[]): Promise<Change[]> {
+/** The job a change is about: the job itself, its exchange (keyed by the job), or its `jobId`. */
+function jobOfChange(c: Change): string | null {
+	if (c.entity === 'job' || c.entity === 'exchange') return c.id;
+	const jobId = (c.data as { jobId?: unknown } | undefined)?.jobId;
+	return typeof jobId === 'string' ? jobId : null;
+}
+
+/**
+ * What a crew's tablet recorded on a job the office has since moved goes to that crew (its own
+ * record) and also to the crew that has the job now, so the new crew's tablet knows the readings,
+ * photos and notes already taken when it pulls next.
+ */
+function withCurrentCrews(changes: Change[], moved: Map<string, string | null>): Change[] {
+	if (moved.size === 0) return changes;
+	const out: Change[] = [];
+	for (const c of changes) {
+		out.push(c);
+		const jobId = jobOfChange(c);
+		if (jobId === null || !moved.has(jobId)) continue;
+		const current = moved.get(jobId) ?? null;
+		if (c.crewId !== undefined && c.crewId !== current) out.push({ ...c, crewId: current });
+	}
+	return out;
+}
+
+/**
+ * Jobs touched several times in a batch go out once per crew, in their state after the batch; a
+ * crew that lost the job still sees it as moved (with the new crew's name).
+ */
+async function withJobStates(db: Kysely<DB>, changes: Change[], moved: Map<string, string | null>): Promise<Change[]> {
 	const jobIds = [...new Set(changes.filter((c) => c.entity === 'job').map((c) => c.id))];
 	if (jobIds.length === 0) return changes;
 	const states = await jobDtos(db, jobIds);
+	const crewNames = moved.size ? new Map((await db.selectFrom('crews').select(['id', 'name']).execute()).map((c) => [c.id, c.name])) : new Map<string, string>();
 	const emitted = new Set<string>();
 	const out: Change[] = [];
 	for (const c of changes) {
+		const key = `${c.id}|${c.crewId ?? ''}`;
 		if (c.entity !== 'job') out.push(c);
-		else if (!emitted.has(c.id)) {
-			emitted.add(c.id);
-			out.push({ ...c, data: states.get(c.id) });
+		else if (!emitted.has(key)) {
+			emitted.add(key);
+			const state = states.get(c.id);
+			const lost = moved.has(c.id) && c.crewId !== moved.get(c.id);
+			out.push({ ...c, data: state && lost ? { ...state, movedTo: crewNames.get(moved.get(c.id) ?? '') ?? '' } : state });
 		}
 	}
 	return out;

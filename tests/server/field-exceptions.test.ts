@@ -8,6 +8,8 @@ import { registersFor } from '$lib/domain/tariff';
 import { addDaysToDate, warsawDate } from '$lib/domain/time';
 import { SYSTEM_ACTOR } from '$server/audit';
 import { importMeterPoints, parseCsv } from '$server/import/import.service';
+import { createPublicLimiters } from '$server/public/limits';
+import { submitReport } from '$server/reports/reports.service';
 import { holidaysBetween } from '$server/schedule/calendar';
 import type { Services } from '$server/services';
 import { newId, nowIso } from '$server/util/ids';
@@ -30,13 +32,15 @@ describeEachDb('job page, search and the exceptions of field work', (kind) => {
 	function tablet(client: () => TestClient) {
 		const clientId = uuidv7();
 		let next = 1;
-		const push = async (name: string, args: unknown) => {
-			const m: MutationEnvelope = { id: next++, name, args, at: new Date().toISOString() };
-			const r = (await (await client().api()).sync.push({ clientId, mutations: [m] })).results[0]!;
-			return r.status === 'rejected' ? r.reason!.code : r.status;
+		const push = async (name: string, args: unknown) => (await pushOffline([[name, args, new Date().toISOString()]]))[0]!;
+		/** Mutations recorded offline at the given device times, sent as one batch when back online. */
+		const pushOffline = async (list: Array<[name: string, args: unknown, at: string]>) => {
+			const mutations: MutationEnvelope[] = list.map(([name, args, at]) => ({ id: next++, name, args, at }));
+			const { results } = await (await client().api()).sync.push({ clientId, mutations });
+			return results.map((r) => (r.status === 'rejected' ? r.reason!.code : r.status));
 		};
 		const pull = async (cursor: number | null) => (await client().api()).sync.pull({ clientId, cursor });
-		return { push, pull };
+		return { push, pushOffline, pull };
 	}
 
 	/** A job of a crew on a fresh point with an installed old meter. */
@@ -237,6 +241,99 @@ describeEachDb('job page, search and the exceptions of field work', (kind) => {
 		expect(group.jobs.map((j) => j.id)).toContain(overdue.id);
 		expect(list.groups.flatMap((g) => g.jobs.map((j) => j.id))).not.toContain(reported.id);
 		expect(list.groups.every((g) => g.date < warsawDate())).toBe(true);
+	});
+
+	it('keeps what the old crew recorded offline before a same-day move, and sends it to the new crew on its next pull', async () => {
+		const day = warsawDate();
+		const j = await job({ date: day, crew: 'a' });
+		const a = tablet(() => fitterA);
+		const b = tablet(() => fitterB);
+		const cursorA = (await a.pull(null)).cursor;
+		const cursorB = (await b.pull(null)).cursor;
+		// Crew A's tablet works offline from 40 minutes ago; the planner, not knowing, moves the job to crew B.
+		const readingId = uuidv7();
+		const photoId = uuidv7();
+		const noteId = uuidv7();
+		const offline: Array<[string, unknown, string]> = [
+			['job.start', { jobId: j.id }, minutesAgo(40)],
+			['photo.attach', { photoId, jobId: j.id, sha256: sha(21), kind: 'display', contentType: 'image/jpeg', size: 2048 }, minutesAgo(39)],
+			['reading.record', { readingId, jobId: j.id, meterRole: 'old', register: '1.8.1', value: '1234.5', photoSha256: sha(21) }, minutesAgo(38)],
+			['job.note', { jobId: j.id, noteId, text: 'Licznik za szafką' }, minutesAgo(37)]
+		];
+		const api = await planner.api();
+		expect(await outcome(api.plan.schedule.moveJob({ jobId: j.id, toDate: day, toCrewId: world.crews.b }))).toBe('OK');
+		expect(await a.pushOffline(offline)).toEqual(['applied', 'applied', 'applied', 'applied']);
+		// Nothing is lost: the billing reading, the photo and the note are on the server, the job stays crew B's.
+		expect(await tdb.db.selectFrom('readings').select(['value', 'user_id']).where('id', '=', readingId).executeTakeFirstOrThrow()).toEqual({ value: '1234.5', user_id: world.users.fitterA.id });
+		expect((await tdb.db.selectFrom('jobs').select('crew_id').where('id', '=', j.id).executeTakeFirstOrThrow()).crew_id).toBe(world.crews.b);
+		// Crew B's tablet hears of all of it on its next pull; crew A's still sees the job as moved.
+		const pulledB = await b.pull(cursorB);
+		const forB = (entity: string, id: string) => pulledB.changes.filter((c) => c.entity === entity && c.id === id).at(-1);
+		expect(forB('reading', readingId)?.data).toMatchObject({ jobId: j.id, value: '1234.5' });
+		expect(forB('photo', photoId)?.data).toMatchObject({ jobId: j.id, sha256: sha(21) });
+		expect(forB('note', noteId)?.data).toMatchObject({ jobId: j.id, text: 'Licznik za szafką' });
+		expect(forB('job', j.id)?.data).toMatchObject({ status: 'in_progress' });
+		expect(forB('job', j.id)?.data).not.toHaveProperty('movedTo');
+		const pulledA = await a.pull(cursorA);
+		expect(pulledA.changes.filter((c) => c.entity === 'job' && c.id === j.id).at(-1)?.data).toMatchObject({ movedTo: 'Crew B', status: 'in_progress' });
+		// The planner sees the facts on the job page with who recorded them, and the clash.
+		const page = await api.plan.jobs.page({ id: j.id });
+		expect(page.readings[0]!.readings[0]).toMatchObject({ value: '1234.5', fitter: 'fitter-a', fitterCrew: 'Crew A', otherCrew: true });
+		expect(page.photos).toMatchObject([{ sha256: sha(21), fitter: 'fitter-a', fitterCrew: 'Crew A', otherCrew: true }]);
+		expect(page.notes).toMatchObject([{ text: 'Licznik za szafką', fitter: 'fitter-a', otherCrew: true }]);
+		expect(page.conflicts).toMatchObject([{ field: 'crew_id', office: 'Crew B', field_value: 'Crew A' }]);
+		// A fresh tablet of crew B gets them in its snapshot too.
+		const snapshot = await tablet(() => fitterB).pull(null);
+		expect(snapshot.changes.find((c) => c.entity === 'reading' && c.id === readingId)).toBeTruthy();
+	});
+
+	it('refuses work the old crew starts after the move on a job it never started', async () => {
+		const day = warsawDate();
+		const j = await job({ date: day, crew: 'a' });
+		const a = tablet(() => fitterA);
+		const api = await planner.api();
+		expect(await outcome(api.plan.schedule.moveJob({ jobId: j.id, toDate: day, toCrewId: world.crews.b }))).toBe('OK');
+		expect(await a.pushOffline([['job.note', { jobId: j.id, noteId: uuidv7(), text: 'Po przeniesieniu' }, new Date(Date.now() + 1000).toISOString()]])).toEqual(['JOB_NOT_YOURS']);
+		// A crew that never had the job cannot reach it by claiming an early device time.
+		const k = await job({ date: day, crew: 'b' });
+		expect(await a.pushOffline([['job.note', { jobId: k.id, noteId: uuidv7(), text: 'Cudze' }, minutesAgo(600)]])).toEqual(['JOB_NOT_YOURS']);
+	});
+
+	it('counts "could not complete" as a visit attempt like no-access: the third attempt turns the job back', async () => {
+		const j = await job({ location: 'in_home' });
+		const { push } = tablet(() => fitterA);
+		const attach = async (n: number) => expect(await push('photo.attach', { photoId: uuidv7(), jobId: j.id, sha256: sha(n), kind: 'exception', contentType: 'image/jpeg', size: 100 })).toBe('applied');
+		const state = () => tdb.db.selectFrom('jobs').select(['status', 'attempt', 'exception_reason']).where('id', '=', j.id).executeTakeFirstOrThrow();
+		await attach(31);
+		expect(await push('job.cannotComplete', { jobId: j.id, exceptionId: uuidv7(), reason: 'cabinet_locked', note: 'Brak klucza', photoSha256: sha(31) })).toBe('applied');
+		expect(await state()).toEqual({ status: 'no_access', attempt: 1, exception_reason: 'cabinet_locked' });
+		expect(await push('job.noAccess', { jobId: j.id, noticeLeft: true, visitId: uuidv7() })).toBe('applied');
+		expect(await state()).toEqual({ status: 'no_access', attempt: 2, exception_reason: null });
+		await attach(32);
+		expect(await push('job.cannotComplete', { jobId: j.id, exceptionId: uuidv7(), reason: 'customer_refused', note: null, photoSha256: sha(32) })).toBe('applied');
+		expect(await state()).toEqual({ status: 'turned_back', attempt: 3, exception_reason: 'customer_refused' });
+		const page = await (await planner.api()).plan.jobs.page({ id: j.id });
+		expect(page.exceptions.map((e) => [e.reason, e.attempt])).toEqual([['cabinet_locked', 1], ['customer_refused', 3]]);
+		expect(page.visits.map((v) => v.attempt)).toEqual([2]);
+		expect(page.job.attempt).toBe(3);
+	});
+
+	it('links a resident\'s report to the job at that address or PPE, and the job page lists it', async () => {
+		const day = warsawDate();
+		const inHome = await job({ date: day, location: 'in_home', street: 'ul. Zgłoszona', flat: '12' });
+		const building = await tdb.db.selectFrom('buildings').select(['number']).where('id', '=', inHome.building).executeTakeFirstOrThrow();
+		const deps = { db: tdb.db, limits: createPublicLimiters(services.limiters, { verifyPerIp: 100, verifyPerBadge: 100, addressPerIp: 100, reportsPerIp: 100, identifyPerIp: 100, windowSeconds: 600 }) };
+		const occurredAt = minutesAgo(30);
+		const byAddress = await submitReport(deps, { address: `ul. Zgłoszona ${building.number} m. 12, 50-002 Wrocław`, occurredAt, description: 'Pan bez identyfikatora chciał wejść' }, '203.0.113.7');
+		const byPpe = await submitReport(deps, { address: `PPE ${inHome.ppe}`, occurredAt, description: 'Ktoś w kamizelce' }, '203.0.113.8');
+		const nowhere = await submitReport(deps, { address: 'ul. Nieznana 1', occurredAt, description: 'Nie wiem kto to był' }, '203.0.113.9');
+		const refs = [byAddress, byPpe, nowhere].map((a) => (a.kind === 'saved' ? a.reference : null));
+		const api = await planner.api();
+		const page = await api.plan.jobs.page({ id: inHome.id });
+		expect(page.reports.map((r) => r.reference).sort()).toEqual([refs[0], refs[1]].sort());
+		const list = await api.publicWatch.reports();
+		expect(list.find((r) => r.reference === refs[0])?.job).toEqual({ id: inHome.id, ppe: inHome.ppe });
+		expect(list.find((r) => r.reference === refs[2])?.job).toBeNull();
 	});
 });
 

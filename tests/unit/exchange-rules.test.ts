@@ -214,4 +214,13 @@ describe('the exchange on the tablet', () => {
 		expect(statuses).toEqual(['no_access', 'no_access', 'turned_back']);
 		expect((await db.visits.orderBy('id').toArray()).map((v) => v.attempt)).toEqual([1, 2, 3]);
 	});
+
+	it('counts "could not complete" as an attempt like a no-access visit', async () => {
+		const db = await tablet(job({ location: 'in_home', status: 'planned', attempt: 2 }));
+		await mutate(db, 'job.cannotComplete', { jobId: 'j1', exceptionId: 'x1', reason: 'cabinet_locked', note: null, photoSha256: sha('e') });
+		expect(await db.jobs.get('j1')).toMatchObject({ status: 'no_access', attempt: 2, exceptionReason: 'cabinet_locked' });
+		await db.jobs.update('j1', { status: 'planned' });
+		await mutate(db, 'job.noAccess', { jobId: 'j1', noticeLeft: true, visitId: 'v1' });
+		expect(await db.jobs.get('j1')).toMatchObject({ status: 'turned_back', attempt: 3, exceptionReason: null });
+	});
 });

@@ -42,6 +42,14 @@ describe('groupJobs', () => {
 		expect(days[0]!.estates.map((e) => e.estate.id)).toEqual(['B', 'A']);
 	});
 
+	it('gives a place met again later in the day a group with a key of its own (a job moved in keeps its sequence)', () => {
+		const days = groupJobs([job('1', '2026-05-04', 'A', '1', 'I'), job('2', '2026-05-04', 'B', '7', 'I'), job('3', '2026-05-04', 'A', '1', 'I')]);
+		const keys = (list: Array<{ key: string }>) => list.map((g) => g.key);
+		expect(days[0]!.estates.map((e) => e.estate.id)).toEqual(['A', 'B', 'A']);
+		expect(new Set(keys(days[0]!.estates)).size).toBe(3);
+		expect(days[0]!.estates[2]!.buildings[0]!.stairwells[0]!.jobs.map((j) => j.id)).toEqual(['3']);
+	});
+
 	it('puts jobs without a date in their own group', () => {
 		const days = groupJobs([job('1', null, 'A', '1', 'I')]);
 		expect(days).toHaveLength(1);

@@ -6,6 +6,17 @@
 /** After this many visits with nobody home the job goes back to planning as a turn-back. */
 export const NO_ACCESS_TURN_BACK_ATTEMPTS = 3;
 
+/**
+ * A visit that ended without an exchange (nobody home, or "could not complete" on site) is one
+ * attempt: the job's own attempt, or one after the last already recorded on it. The job keeps that
+ * number (a re-plan is the next attempt) and goes back to planning, or after the last allowed
+ * attempt back to the office as a turn-back.
+ */
+export function visitAttempt(jobAttempt: number, previous: number[]): { attempt: number; status: 'no_access' | 'turned_back' } {
+	const attempt = Math.max(jobAttempt, ...previous.map((a) => a + 1));
+	return { attempt, status: attempt >= NO_ACCESS_TURN_BACK_ATTEMPTS ? 'turned_back' : 'no_access' };
+}
+
 /** The planned length of a power cut for one exchange; longer needs a reason. */
 export const OUTAGE_TARGET_MINUTES = 15;
 

@@ -36,11 +36,20 @@ export interface DayGroup<J extends GroupableJob> {
 	estates: EstateGroup<J>[];
 }
 
-/** The last element, creating it when the key differs from the current last one. */
-function lastWithKey<T extends { key: string }>(list: T[], key: string, create: () => T): T {
+/** The place (date, estate, building or stairwell id) each group stands for. */
+const places = new WeakMap<object, string>();
+
+/**
+ * The last element, creating it when the place differs from the current last one. A place met
+ * again further down the list (a job moved in from another crew's day keeps its sequence) gets a
+ * group of its own with a key of its own, so the keyed lists never see a key twice.
+ */
+function lastWithKey<T extends { key: string }>(list: T[], place: string, create: (key: string) => T): T {
 	const last = list.at(-1);
-	if (last && last.key === key) return last;
-	const made = create();
+	if (last && places.get(last) === place) return last;
+	const before = list.filter((g) => places.get(g) === place).length;
+	const made = create(before ? `${place}~${before}` : place);
+	places.set(made, place);
 	list.push(made);
 	return made;
 }
@@ -48,26 +57,26 @@ function lastWithKey<T extends { key: string }>(list: T[], key: string, create: 
 export function groupJobs<J extends GroupableJob>(jobs: readonly J[]): DayGroup<J>[] {
 	const days: (DayGroup<J> & { key: string })[] = [];
 	for (const job of jobs) {
-		const day = lastWithKey(days, job.plannedDate ?? '', () => ({
-			key: job.plannedDate ?? '',
+		const day = lastWithKey(days, job.plannedDate ?? '', (key) => ({
+			key,
 			date: job.plannedDate,
 			count: 0,
 			estates: []
 		}));
-		const estate = lastWithKey(day.estates, job.estate.id, () => ({
-			key: job.estate.id,
+		const estate = lastWithKey(day.estates, job.estate.id, (key) => ({
+			key,
 			estate: job.estate,
 			count: 0,
 			buildings: []
 		}));
-		const building = lastWithKey(estate.buildings, job.building.id, () => ({
-			key: job.building.id,
+		const building = lastWithKey(estate.buildings, job.building.id, (key) => ({
+			key,
 			building: job.building,
 			count: 0,
 			stairwells: []
 		}));
-		const stairwell = lastWithKey(building.stairwells, job.stairwell, () => ({
-			key: job.stairwell,
+		const stairwell = lastWithKey(building.stairwells, job.stairwell, (key) => ({
+			key,
 			stairwell: job.stairwell,
 			jobs: []
 		}));

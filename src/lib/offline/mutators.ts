@@ -1,4 +1,4 @@
-import { findInStock, isExpectedMeter, NO_ACCESS_TURN_BACK_ATTEMPTS } from '$lib/domain/exchange';
+import { findInStock, isExpectedMeter, visitAttempt } from '$lib/domain/exchange';
 import type { MutationArgs, MutationName, SyncEntity } from '$lib/domain/mutations';
 import type { JobStatus, LocalExchange, WymianaDb } from './db';
 
@@ -36,22 +36,30 @@ async function patchExchange(tables: MutatorTables, jobId: string, patch: Partia
 	await tables.exchanges.put({ ...current, ...patch });
 }
 
+/**
+ * Attempts already made on a job as far as the tablet knows: its no-access visits, and a "could not
+ * complete" still on the job (the tablet keeps no list of those; the server counts them all).
+ */
+async function attemptsOnTablet(tables: MutatorTables, job: { id: string; attempt: number; exceptionReason?: string | null }): Promise<number[]> {
+	const visits = await tables.visits.where('jobId').equals(job.id).toArray();
+	return [...visits.map((v) => v.attempt), ...(job.exceptionReason ? [job.attempt] : [])];
+}
+
 export const mutators: { [N in MutationName]: Mutator<N> } = {
 	'job.start': setJobStatus('in_progress'),
 	'job.complete': setJobStatus('done'),
 	'job.noAccess': async (tables, args, at) => {
 		const job = await tables.jobs.get(args.jobId);
 		if (!job || FINAL.includes(job.status)) return;
-		const previous = await tables.visits.where('jobId').equals(args.jobId).toArray();
-		const attempt = Math.max(job.attempt, ...previous.map((v) => v.attempt + 1));
-		if (args.visitId) await tables.visits.put({ id: args.visitId, jobId: args.jobId, attempt, noticeLeft: args.noticeLeft, photoSha256: args.photoSha256, at });
-		const turnBack = attempt >= NO_ACCESS_TURN_BACK_ATTEMPTS;
-		await tables.jobs.update(args.jobId, { status: turnBack ? 'turned_back' : 'no_access', attempt: turnBack ? attempt : attempt + 1, exceptionReason: null });
+		const visit = visitAttempt(job.attempt, await attemptsOnTablet(tables, job));
+		if (args.visitId) await tables.visits.put({ id: args.visitId, jobId: args.jobId, attempt: visit.attempt, noticeLeft: args.noticeLeft, photoSha256: args.photoSha256, at });
+		await tables.jobs.update(args.jobId, { status: visit.status, attempt: visit.attempt, exceptionReason: null });
 	},
 	'job.cannotComplete': async (tables, args) => {
 		const job = await tables.jobs.get(args.jobId);
 		if (!job || FINAL.includes(job.status)) return;
-		await tables.jobs.update(args.jobId, { status: 'no_access', exceptionReason: args.reason });
+		const visit = visitAttempt(job.attempt, await attemptsOnTablet(tables, job));
+		await tables.jobs.update(args.jobId, { status: visit.status, attempt: visit.attempt, exceptionReason: args.reason });
 	},
 	'exchange.oldMeter': async (tables, args) => {
 		const job = await tables.jobs.get(args.jobId);
