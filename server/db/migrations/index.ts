@@ -23,6 +23,7 @@ import * as m0013 from './0013-job-exceptions';
 import * as m0014 from './0014-blob-store';
 import * as m0015 from './0015-optical-readings';
 import * as m0016 from './0016-messages';
+import * as m0020 from './0020-arrival-messages';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -50,7 +51,8 @@ const migrations: Record<string, PortableMigration> = {
 	'0013-job-exceptions': m0013,
 	'0014-blob-store': m0014,
 	'0015-optical-readings': m0015,
-	'0016-messages': m0016
+	'0016-messages': m0016,
+	'0020-arrival-messages': m0020
 };
 
 class StaticProvider implements MigrationProvider {
