@@ -244,11 +244,11 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 	const points = new Map((await db.selectFrom('meter_points').select(['id', 'messages_stopped_at', 'stop_code']).where('id', 'in', pointIds).execute()).map((p) => [p.id, p]));
 	const jobs = new Map(jobIds.length ? (await db.selectFrom('jobs').select(['id', 'status', 'window_start']).where('id', 'in', jobIds).execute()).map((j) => [j.id, j]) : []);
 	const settled: Array<{ id: string; state: MessageState }> = [];
-	let inFlight: Promise<void> = Promise.resolve();
+	/** Settling writes under way (each its own row, so their order does not matter). */
+	const inFlight: Array<Promise<void>> = [];
 	let failure: unknown = null;
-	const settleLater = async (id: string, patch: SettlePatch) => {
-		await inFlight;
-		inFlight = settle(db, id, token, patch).then(
+	const settleLater = (id: string, patch: SettlePatch) => {
+		inFlight.push(settle(db, id, token, patch).then(
 			(ok) => {
 				if (ok) settled.push({ id, state: patch.state! });
 				else log.warn({ messageId: id }, 'message settled after its claim expired');
@@ -256,7 +256,7 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 			(err: unknown) => {
 				failure ??= err;
 			}
-		);
+		));
 	};
 	const deadline = Date.now() + policy.claimMs / 2;
 	const markAhead = Math.max(1, policy.markAhead);
@@ -280,7 +280,7 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 			const point = points.get(msg.meter_point_id);
 			const verdict = stillTrue({ template: msg.template, params, createdAt: msg.created_at }, point, msg.job_id ? jobs.get(msg.job_id) : undefined, now);
 			if (verdict !== 'ok' || !msg.recipient) {
-				await settleLater(msg.id, { state: verdict === 'stopped' ? 'stopped' : 'cancelled' });
+				settleLater(msg.id, { state: verdict === 'stopped' ? 'stopped' : 'cancelled' });
 				continue;
 			}
 			group.push({ msg, to: msg.recipient, content: renderMessage(msg.template, msg.channel, params, messageContextFromEnv(point!.stop_code ?? '')) });
@@ -331,7 +331,7 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 			} else {
 				patch = { state: 'failed', last_error: result.error, subject: content.subject, body: content.text };
 			}
-			await settleLater(msg.id, patch);
+			settleLater(msg.id, patch);
 		}
 	}
 	// What the round did not reach (a deadline, a failed write) goes back to the queue untouched.
@@ -339,7 +339,7 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 		await db.updateTable('messages').set({ state: 'pending', claim: null, claimed_until: null })
 			.where('id', 'in', claimed.map((m) => m.id)).where('claim', '=', token).where('state', '=', 'claimed').execute().catch(() => undefined);
 	}
-	await inFlight;
+	await Promise.all(inFlight);
 	if (failure) throw failure;
 	return settled;
 }
