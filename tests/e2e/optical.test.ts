@@ -189,10 +189,16 @@ describe('optical port: old meter read through the probe, offline, then synced',
 		await page.getByRole('button', { name: 'Zatwierdź i dalej' }).click();
 		const registers = registersFor(target.tariff, target.prosumer);
 		await page.locator(`#reg-new-${registers[0]!.replaceAll('.', '\\.')}`).waitFor();
+		// The probe is still on the old meter: its registers are not taken for the new one.
+		await configure(meterConfig());
+		await page.getByRole('button', { name: 'Odczyt przez port optyczny' }).click();
+		await page.getByText(`a nie nowy licznik ${target.stockSerial}`).waitFor({ timeout: 30_000 });
+		expect(await page.locator(`#reg-new-${registers[0]!.replaceAll('.', '\\.')}`).inputValue()).toBe('');
+		await snap(page, 'new-meter-other-meter');
 		// The probe now sits on the new meter.
 		await configure(newMeterConfig());
 		await page.getByRole('button', { name: 'Odczyt przez port optyczny' }).click();
-		await page.getByText(`Zgodny: ${target.stockSerial}`).waitFor({ timeout: 30_000 });
+		await page.getByText('Odczytano licznik APA LZO-1PH').waitFor({ timeout: 30_000 });
 		for (const r of registers) expect(await page.locator(`#reg-new-${r.replaceAll('.', '\\.')}`).inputValue()).toBe('0,000');
 		expect(await page.locator('.register .chip', { hasText: 'odczyt optyczny' }).count()).toBe(registers.length);
 		await snap(page, 'new-meter-readings');
