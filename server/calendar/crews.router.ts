@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { warsawDate } from '../../src/lib/domain/time';
 import { actorOf } from '../trpc/context';
 import { plannerProcedure, router } from '../trpc/init';
-import { addAbsence, createCrew, listCrews, moveFitter, removeAbsence, setCrewCalendar } from './crews.service';
+import { addAbsence, createCrew, listCrews, moveFitter, removeAbsence, setAnnounceArrival, setCrewCalendar } from './crews.service';
 import { polishPublicHolidays } from '../schedule/calendar';
 import { day, id } from '../trpc/inputs';
 
@@ -23,6 +23,10 @@ export const crewsRouter = router({
 				.refine((v) => v.start < v.end, { path: ['end'], params: { key: 'plan_field_end_after_start' } })
 		)
 		.mutation(({ ctx, input }) => setCrewCalendar(ctx.services.db, input, actorOf(ctx))),
+
+	setAnnounceArrival: plannerProcedure
+		.input(z.strictObject({ crewId: id, on: z.boolean() }))
+		.mutation(({ ctx, input }) => setAnnounceArrival(ctx.services.db, input, actorOf(ctx))),
 
 	moveFitter: plannerProcedure
 		.input(z.strictObject({ workerId: id, crewId: id.nullable() }))

@@ -6,7 +6,7 @@ import { newId, nowIso } from '../util/ids';
 
 export async function listCrews(db: Kysely<DB>, today: string) {
 	const [crews, workers, absences] = await Promise.all([
-		db.selectFrom('crews').select(['id', 'name', 'work_days', 'work_start', 'work_end']).orderBy('name').execute(),
+		db.selectFrom('crews').select(['id', 'name', 'work_days', 'work_start', 'work_end', 'announce_arrival']).orderBy('name').execute(),
 		db
 			.selectFrom('workers')
 			.leftJoin('users', 'users.worker_id', 'workers.id')
@@ -31,6 +31,7 @@ export async function listCrews(db: Kysely<DB>, today: string) {
 			workDays: c.work_days.split(',').map(Number),
 			start: c.work_start,
 			end: c.work_end,
+			announceArrival: c.announce_arrival === 1,
 			fitters: workers.filter((w) => w.crew_id === c.id).map(fitter)
 		})),
 		unassigned: workers.filter((w) => w.crew_id === null).map(fitter)
@@ -86,6 +87,16 @@ export async function removeAbsence(db: Kysely<DB>, absenceId: string, actor: Ac
 		if (!row) throw new AppError('NOT_FOUND');
 		await trx.deleteFrom('absences').where('id', '=', absenceId).execute();
 		await audit(trx, actor, { action: 'absence-remove', entity: 'workers', entityId: row.worker_id, changes: row });
+		return { ok: true as const };
+	});
+}
+
+/** Whether the residents of this crew's in-home visits hear "the fitter is on the way" (per contractor's crew). */
+export async function setAnnounceArrival(db: Kysely<DB>, input: { crewId: string; on: boolean }, actor: Actor) {
+	return db.transaction().execute(async (trx) => {
+		const res = await trx.updateTable('crews').set({ announce_arrival: input.on ? 1 : 0 }).where('id', '=', input.crewId).executeTakeFirst();
+		if (Number(res.numUpdatedRows) !== 1) throw new AppError('NOT_FOUND');
+		await audit(trx, actor, { action: 'crew-announce-arrival', entity: 'crews', entityId: input.crewId, changes: { announce_arrival: input.on } });
 		return { ok: true as const };
 	});
 }

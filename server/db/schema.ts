@@ -120,6 +120,8 @@ export interface CrewsTable {
 	/** Warsaw wall-clock 'HH:MM'. */
 	work_start: Generated<string>;
 	work_end: Generated<string>;
+	/** Residents of this crew's in-home visits get "the fitter is on the way" (1) or not (0). */
+	announce_arrival: Generated<Bool>;
 }
 
 export type AbsenceReason = 'leave' | 'sick' | 'training' | 'other';
@@ -503,7 +505,7 @@ export interface SigningKeysTable {
 }
 
 export type MessageChannel = 'sms' | 'email';
-export type MessageTemplate = 'booking_confirmed' | 'reminder_day_before' | 'reminder_morning' | 'visit_moved' | 'visit_cancelled';
+export type MessageTemplate = 'booking_confirmed' | 'reminder_day_before' | 'reminder_morning' | 'visit_moved' | 'visit_cancelled' | 'on_the_way';
 /**
  * pending → claimed (a worker took it) → sending (being handed over) → sent (or logged: no channel configured, shown in the console only);
  * failed: gave up; uncertain: a worker died while handing it over, so it is never sent again by

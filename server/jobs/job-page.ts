@@ -98,11 +98,11 @@ export async function jobPage(db: Kysely<DB>, jobId: string) {
 		minutes: o.on_at ? Math.round((Date.parse(o.on_at) - Date.parse(o.off_at)) / 6_000) / 10 : null
 	}));
 	// Readings per meter and register, the original first and each correction after it: nothing is replaced.
-	const registers = new Map<string, { meterRole: 'old' | 'new'; register: string; readings: Array<{ id: string; value: string | null; unreadableReason: string | null; at: string; fitter: string | null; fitterCrew: string | null; otherCrew: boolean; corrects: string | null; confirmedUnusual: boolean; photoSha256: string | null }> }>();
+	const registers = new Map<string, { meterRole: 'old' | 'new'; register: string; readings: Array<{ id: string; value: string | null; unreadableReason: string | null; at: string; fitter: string | null; fitterCrew: string | null; otherCrew: boolean; corrects: string | null; confirmedUnusual: boolean; photoSha256: string | null; source: 'manual' | 'optical'; correctionReason: string | null }> }>();
 	for (const r of readings) {
 		const key = `${r.meter_role}|${r.register}`;
 		const entry = registers.get(key) ?? { meterRole: r.meter_role, register: r.register, readings: [] };
-		entry.readings.push({ id: r.id, value: r.value, unreadableReason: r.unreadable_reason, at: r.at, ...recordedBy(r.user_id, r.fitter), corrects: r.corrects_reading_id ?? null, confirmedUnusual: r.confirmed_unusual === 1, photoSha256: r.photo_sha256 });
+		entry.readings.push({ id: r.id, value: r.value, unreadableReason: r.unreadable_reason, at: r.at, ...recordedBy(r.user_id, r.fitter), corrects: r.corrects_reading_id ?? null, confirmedUnusual: r.confirmed_unusual === 1, photoSha256: r.photo_sha256, source: r.source === 'optical' ? 'optical' : 'manual', correctionReason: r.correction_reason ?? null });
 		registers.set(key, entry);
 	}
 

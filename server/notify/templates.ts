@@ -7,6 +7,8 @@ export interface MessageParams {
 	windowStart: string;
 	windowEnd: string;
 	reference: string | null;
+	/** A visit cancelled by the operator (the job is off; a new date comes with the next plan), not by the resident. */
+	byOperator?: boolean;
 }
 
 /** Links and the hotline every message carries; the operator's own address only, no shorteners. */
@@ -38,7 +40,8 @@ export function renderMessage(template: MessageTemplate, channel: MessageChannel
 		reference: params.reference ?? ''
 	};
 	const t = (key: string, p: Record<string, unknown> = {}) => translate(key, p, LOCALE);
-	const main = [t(`notify_sms_${template}`, values), params.reference ? t('notify_reference', values) : ''].filter(Boolean).join(' ');
+	const key = template === 'visit_cancelled' && params.byOperator ? 'visit_cancelled_operator' : template;
+	const main = [t(`notify_sms_${key}`, values), params.reference ? t('notify_reference', values) : ''].filter(Boolean).join(' ');
 	const footer = t('notify_footer', { verify: ctx.verifyUrl, hotline: ctx.hotline, stop: `${origin}/stop/${ctx.stopCode}` });
 	const subject = t(`notify_subject_${template}`, values);
 	// The en dash is outside the GSM alphabet: one would make the whole SMS 70 characters a part.

@@ -3,7 +3,7 @@ import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { actorOf } from '../trpc/context';
 import { plannerProcedure, router } from '../trpc/init';
 import { DEFAULT_PARAMS } from './engine';
-import { commitPlan, moveJob, moveStairwellBlock, previewPlan, reassignCrewDay } from './schedule.service';
+import { cancelVisit, commitPlan, moveJob, moveStairwellBlock, previewPlan, reassignCrewDay } from './schedule.service';
 import { day, id } from '../trpc/inputs';
 
 
@@ -52,6 +52,11 @@ export const scheduleRouter = router({
 	moveJob: plannerProcedure
 		.input(z.strictObject({ jobId: id, toDate: day, toCrewId: id, confirmStarted: z.boolean().default(false) }))
 		.mutation(({ ctx, input }) => moveJob(ctx.services.db, input, warsawDate(), actorOf(ctx), ctx.locale)),
+
+	/** A planned visit called off: the resident of an in-home visit is told, the slot place is freed. */
+	cancelJob: plannerProcedure
+		.input(z.strictObject({ jobId: id, reason: z.string().trim().min(3, { message: 'plan_cancel_reason_required' }).max(500) }))
+		.mutation(({ ctx, input }) => cancelVisit(ctx.services.db, input, actorOf(ctx), ctx.locale)),
 
 	/** A crew's day to another crew on the same date (a sick fitter): no notice needed, windows kept. */
 	reassignDay: plannerProcedure

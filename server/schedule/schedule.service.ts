@@ -368,3 +368,28 @@ export async function reassignCrewDay(
 		return { moved: ids.length, started: jobs.filter((j) => j.status === 'in_progress').length };
 	});
 }
+
+/**
+ * A planner calls a visit off (the point stays for a later plan: a cancelled job is planned
+ * again). One transaction: the resident of an in-home visit gets the cancellation (written before
+ * the slot is let go, so it names the visit that is off; pending reminders and "on the way"
+ * messages of it become untrue and are dropped), the job turns `cancelled`, its slot place is
+ * free for other residents, and the crew's tablet shows it cancelled. Only a planned job: one a
+ * fitter has started is the field's fact.
+ */
+export async function cancelVisit(db: Kysely<DB>, req: { jobId: string; reason: string }, actor: Actor, locale: Locale) {
+	return db.transaction().execute(async (trx) => {
+		// The row lock first: a fitter's "start" or a resident's booking of the same job waits for us.
+		await trx.updateTable('jobs').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', req.jobId).execute();
+		const job = await trx.selectFrom('jobs').selectAll().where('id', '=', req.jobId).executeTakeFirst();
+		if (!job) throw new AppError('NOT_FOUND');
+		if (job.status !== 'planned') throw new AppError('PLAN_NOT_CANCELLABLE', { params: { status: translate(`status_${job.status}`, {}, locale) } });
+		const messages = job.window_start && job.window_end
+			? await enqueueForJob(trx, job.id, 'visit_cancelled', { window: { start: job.window_start, end: job.window_end }, byOperator: true })
+			: 0;
+		await trx.updateTable('jobs').set({ status: 'cancelled', slot_id: null, updated_at: nowIso() }).where('id', '=', job.id).execute();
+		await announce(trx, [job.id], new Map());
+		await audit(trx, actor, { action: 'plan-cancel-job', entity: 'jobs', entityId: job.id, changes: { status: [job.status, 'cancelled'], slot_id: [job.slot_id, null], reason: req.reason } });
+		return { cancelled: 1, messages };
+	});
+}

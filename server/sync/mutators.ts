@@ -1,5 +1,6 @@
 import type { MutationArgs, MutationName } from '../../src/lib/domain/mutations';
 import { exchangeMutators } from '../exchange/exchange.service';
+import { enqueueOnTheWay } from '../notify/notify.service';
 import { newId, nowIso } from '../util/ids';
 import type { Change } from './change-log';
 import { noteDto, photoDto } from './entities';
@@ -13,7 +14,10 @@ const mutators: { [N in CoreName]: Mutator<N> } = {
 	'job.start': async (ctx, { jobId }) => {
 		const job = await crewJob(ctx, jobId);
 		if (job.status === 'done') throw new RuleError('JOB_CLOSED');
-		if (job.status !== 'in_progress') await setFieldStatus(ctx, job, 'in_progress', { started_at: job.started_at ?? ctx.at });
+		if (job.status !== 'in_progress') {
+			await setFieldStatus(ctx, job, 'in_progress', { started_at: job.started_at ?? ctx.at });
+			if (job.status === 'planned') await enqueueOnTheWay(ctx.trx, job, ctx.at);
+		}
 		return [jobTouched(job)];
 	},
 

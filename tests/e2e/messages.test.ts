@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
@@ -33,6 +33,8 @@ describe('messages to residents (built app, real SMTP server, local SMS gateway)
 	let gateway: Server;
 	const mails: ParsedMail[] = [];
 	const sms: URLSearchParams[] = [];
+	/** The planner's console, signed in by the first test. */
+	let pp: Page;
 
 	beforeAll(async () => {
 		smtp = new SMTPServer({
@@ -112,7 +114,7 @@ describe('messages to residents (built app, real SMTP server, local SMS gateway)
 
 		// The planner's message log: states, attempts, errors; the failed SMS is sent again.
 		const office = await browser.newContext({ viewport: DESKTOP, locale: 'pl-PL' });
-		const pp = await office.newPage();
+		pp = await office.newPage();
 		await enrolOnPlan(pp, app.url, 'planista', 'planista-demo');
 		await pp.getByRole('link', { name: 'Wiadomości' }).click();
 		await pp.getByRole('heading', { name: 'Wiadomości do mieszkańców' }).waitFor();
@@ -144,7 +146,36 @@ describe('messages to residents (built app, real SMTP server, local SMS gateway)
 		await pp.getByRole('heading', { name: 'Brak dostępu a przypomnienia' }).scrollIntoViewIfNeeded();
 		await pp.screenshot({ path: join(shots, 'planner-dashboard-reminders-1440.png') });
 		await phone.close();
-		await office.close();
+		db.close();
+	});
+
+	it('a planner cancels a booked visit: the job shows cancelled, its slot is free, the resident is told by e-mail and SMS', async () => {
+		const db = new SQLite(app.databasePath);
+		const visit = db
+			.prepare(`select j.id as job, j.slot_id as slot, mp.id as point, j.booking_reference as reference from jobs j join meter_points mp on mp.id = j.meter_point_id
+				where mp.location = 'in_home' and j.status = 'planned' and j.slot_id is not null and mp.resident_phone is not null
+				and mp.messages_stopped_at is null and j.window_start > ? order by j.window_start limit 1`)
+			.get(new Date(Date.now() + 86_400_000).toISOString()) as { job: string; slot: string; point: string; reference: string | null };
+		db.prepare('update meter_points set resident_email = ? where id = ?').run('lokatorka@example.pl', visit.point);
+		await pp.goto(`${app.url}/plan/jobs/${visit.job}`);
+		await pp.getByRole('heading', { name: 'Odwołanie wizyty' }).waitFor();
+		await pp.getByRole('button', { name: 'Odwołaj wizytę' }).click();
+		// The reason is required (the browser's own check, then ours).
+		expect(db.prepare('select status from jobs where id = ?').get(visit.job)).toEqual({ status: 'planned' });
+		await pp.getByLabel('Powód (widoczny w historii zmian)').fill('Wstrzymanie dostaw liczników');
+		await pp.getByRole('button', { name: 'Odwołaj wizytę' }).click();
+		await pp.getByText('Wizyta odwołana. Do mieszkańca wysyłamy 2 wiadomości.').waitFor();
+		await pp.locator('.sub', { hasText: 'Anulowane' }).waitFor();
+		await pp.screenshot({ path: join(shots, 'planner-job-cancelled-1440.png'), fullPage: true });
+		expect(db.prepare('select status, slot_id from jobs where id = ?').get(visit.job)).toEqual({ status: 'cancelled', slot_id: null });
+
+		const mail = await until(() => mails.find((m) => m.to && JSON.stringify(m.to).includes('lokatorka@example.pl') && m.subject?.startsWith('Odwołana wizyta')), 'the cancellation e-mail');
+		expect(mail.text).toContain('została odwołana. O nowym terminie poinformujemy osobno.');
+		expect(mail.text).toContain('Monter nigdy nie pobiera opłat');
+		await until(() => sms.some((f) => /została odwołana\. O nowym terminie/.test(f.get('message') ?? '')), 'the cancellation SMS');
+		await pp.getByRole('link', { name: 'Wiadomości do mieszkańca' }).click();
+		await expect.poll(() => pp.locator('tbody tr', { hasText: 'Odwołanie wizyty' }).count(), { timeout: 15_000 }).toBe(2);
+		await pp.screenshot({ path: join(shots, 'planner-messages-cancelled-1440.png') });
 		db.close();
 	});
 });

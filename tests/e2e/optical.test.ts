@@ -1,10 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesystemBlobStore } from '$server/blobs/blob-store';
 import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
 import { fromBase64, parseTelegram } from '../../src/lib/optical/iec62056';
 import { householdLines, type MeterConfig } from '../support/meter-simulator';
@@ -33,6 +35,8 @@ interface Target {
 	prosumer: boolean;
 	lastReadings: Record<string, string>;
 	seals: string[];
+	/** A new LZO on the fitter's stock. */
+	stockSerial: string;
 }
 
 /** kWh + 123.456 as decimal text (what the simulated meter holds now). */
@@ -67,6 +71,18 @@ describe('optical port: old meter read through the probe, offline, then synced',
 		lines: householdLines({ serial: target.serial.padStart(12, '0'), registers: meterValues, extra: 40 }),
 		...extra
 	});
+	/** The new LZO as its optical port answers: its serial and zero registers. */
+	const newMeterConfig = (): MeterConfig => ({
+		manufacturer: 'APA', baudChar: '5', identification: 'LZO-1PH', echo: false, wire: 'real',
+		lines: householdLines({ serial: target.stockSerial, registers: Object.fromEntries(registersFor(target.tariff, target.prosumer).map((r) => [r, '0.000'])), extra: 4 })
+	});
+	/** The scanner's manual entry (always available): the fake probe gives no camera. */
+	const typeCode = async (action: string, kind: string, value: string) => {
+		await page.getByRole('button', { name: action }).click();
+		await page.getByRole('button', { name: 'Wpisz ręcznie' }).click();
+		await page.getByLabel(`${kind} — wpisz z tabliczki`).fill(value);
+		await page.getByRole('button', { name: 'Zatwierdź' }).click();
+	};
 	const configure = (config: MeterConfig) => page.evaluate((c) => (window as unknown as { __opticalProbe: { configure(c: MeterConfig): void } }).__opticalProbe.configure(c), config);
 
 	beforeAll(async () => {
@@ -81,9 +97,10 @@ describe('optical port: old meter read through the probe, offline, then synced',
 				where u.login = 'monter1' and j.status = 'planned' and mp.location = 'stairwell'
 				order by mp.prosumer desc, j.planned_date, j.sequence limit 2`).all() as Record<string, string | number>[];
 			const [row, other] = rows as [Record<string, string | number>, Record<string, string | number>];
+			const stock = db.prepare(`select m.serial from meters m join users u on u.id = m.holder_user_id where u.login = 'monter1' and m.state = 'in_stock' order by m.serial limit 1`).get() as { serial: string };
 			target = {
 				jobId: String(row.id), otherJobId: String(other.id), serial: String(row.serial), tariff: row.tariff_group as TariffGroup,
-				prosumer: row.prosumer === 1, lastReadings: JSON.parse(String(row.last_readings)), seals: JSON.parse(String(row.seal_numbers))
+				prosumer: row.prosumer === 1, lastReadings: JSON.parse(String(row.last_readings)), seals: JSON.parse(String(row.seal_numbers)), stockSerial: stock.serial
 			};
 		} finally {
 			db.close();
@@ -163,6 +180,54 @@ describe('optical port: old meter read through the probe, offline, then synced',
 		await page.getByRole('heading', { name: 'Wyłączenie zasilania' }).waitFor();
 	});
 
+	it('reads the new LZO’s initial registers through the probe too, marked optical', async () => {
+		await page.getByRole('button', { name: 'Wyłącz zasilanie' }).click();
+		await page.getByRole('button', { name: 'Zasilanie przywrócone' }).click();
+		await page.getByRole('heading', { name: 'Nowy licznik (LZO)' }).waitFor();
+		await typeCode('Skanuj numer nowego licznika', 'Numer licznika', target.stockSerial);
+		await page.getByText(`Na stanie: ${target.stockSerial}`).waitFor();
+		await page.getByRole('button', { name: 'Zatwierdź i dalej' }).click();
+		const registers = registersFor(target.tariff, target.prosumer);
+		await page.locator(`#reg-new-${registers[0]!.replaceAll('.', '\\.')}`).waitFor();
+		// The probe is still on the old meter: its registers are not taken for the new one.
+		await configure(meterConfig());
+		await page.getByRole('button', { name: 'Odczyt przez port optyczny' }).click();
+		await page.getByText(`a nie nowy licznik ${target.stockSerial}`).waitFor({ timeout: 30_000 });
+		expect(await page.locator(`#reg-new-${registers[0]!.replaceAll('.', '\\.')}`).inputValue()).toBe('');
+		await snap(page, 'new-meter-other-meter');
+		// The probe now sits on the new meter.
+		await configure(newMeterConfig());
+		await page.getByRole('button', { name: 'Odczyt przez port optyczny' }).click();
+		await page.getByText('Odczytano licznik APA LZO-1PH').waitFor({ timeout: 30_000 });
+		for (const r of registers) expect(await page.locator(`#reg-new-${r.replaceAll('.', '\\.')}`).inputValue()).toBe('0');
+		expect(await page.locator('.register .chip', { hasText: 'odczyt optyczny' }).count()).toBe(registers.length);
+		await snap(page, 'new-meter-readings');
+		await page.getByRole('button', { name: 'Zapisz odczyty' }).click();
+		await typeCode('Skanuj założoną plombę', 'Numer plomby', 'TD 7000002');
+		await page.locator('.applied li', { hasText: 'TD7000002' }).waitFor();
+		// A small picture is enough for the new meter's photo here (the exchange test checks compression).
+		const photo = Buffer.from(await page.evaluate(async () => {
+			const c = document.createElement('canvas');
+			c.width = 640;
+			c.height = 480;
+			const g = c.getContext('2d')!;
+			g.fillStyle = '#8a8';
+			g.fillRect(0, 0, 640, 480);
+			const blob = await new Promise<Blob>((ok) => c.toBlob((b) => ok(b!), 'image/jpeg', 0.9));
+			return [...new Uint8Array(await blob.arrayBuffer())];
+		}));
+		await page.locator('label.take', { hasText: 'Zrób zdjęcie nowego licznika' }).locator('xpath=following-sibling::input[1]').setInputFiles({ name: 'lzo.jpg', mimeType: 'image/jpeg', buffer: photo });
+		await page.getByRole('heading', { name: 'Uruchomienie licznika' }).waitFor({ timeout: 60_000 });
+		await page.getByLabel('Stycznik zamknięty').check();
+		await page.getByLabel('Napięcie i kolejność faz sprawdzone').check();
+		await page.getByRole('button', { name: 'Zgłoś licznik do systemu HES' }).click();
+		await page.getByRole('heading', { name: 'Protokół wymiany' }).waitFor();
+		await page.getByRole('button', { name: 'Utwórz protokół' }).click();
+		await page.getByRole('heading', { name: 'Zakończenie wymiany' }).waitFor({ timeout: 30_000 });
+		await page.getByRole('button', { name: 'Zakończ wymianę' }).click();
+		await page.getByText('Zlecenie wykonane.').waitFor();
+	});
+
 	it('syncs: the server holds the readings with source "optical" and the raw telegram, checksum intact', async () => {
 		await context.setOffline(false);
 		await expect
@@ -182,13 +247,33 @@ describe('optical port: old meter read through the probe, offline, then synced',
 				expect(t.values.registers[r.register]).toBe(r.value);
 				expect(t.sets.length).toBeGreaterThan(40);
 			}
+			const fresh = db.prepare("select register, value, source, telegram from readings where job_id = ? and meter_role = 'new' order by register").all(target.jobId) as Array<{ register: string; value: string; source: string; telegram: string }>;
+			expect(fresh.map((r) => [r.register, Number(r.value), r.source])).toEqual(registersFor(target.tariff, target.prosumer).sort().map((r) => [r, 0, 'optical']));
+			for (const r of fresh) expect(parseTelegram(fromBase64(r.telegram)).identification.identification).toBe('LZO-1PH');
 			expect(db.prepare("select name, reason_code from mutation_log where status = 'rejected'").all()).toEqual([]);
+
+			// The protocol PDF made on the tablet says which readings came through the optical port.
+			const { protocol_sha256: sha } = db.prepare('select protocol_sha256 from exchanges where job_id = ?').get(target.jobId) as { protocol_sha256: string };
+			const pdf = (await filesystemBlobStore(process.env.WYMIANA_BLOB_DIR!).read(sha))!;
+			const file = join(profile, 'protocol.pdf');
+			writeFileSync(file, pdf);
+			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+			const optical = text.split('\n').filter((l) => l.includes('odczyt optyczny'));
+			// Every register of both meters, each on its own line with its value.
+			expect(optical).toHaveLength(2 * registersFor(target.tariff, target.prosumer).length);
+			for (const r of registersFor(target.tariff, target.prosumer)) {
+				expect(optical.some((l) => l.includes(r) && l.includes(`${meterValues[r]!} kWh`))).toBe(true);
+				expect(optical.some((l) => l.includes(r) && /\s0(\.0+)? kWh · odczyt optyczny/.test(l))).toBe(true);
+			}
 		} finally {
 			db.close();
 		}
 	});
 
-	it('does not offer the optical read where the browser has no Web Serial', async () => {
+	it('does not offer the optical read where the browser has no Web Serial, except the demo mode’s simulator', async () => {
+		const db = serverDb();
+		const otherSerial = (db.prepare("select m.serial from jobs j join meters m on m.meter_point_id = j.meter_point_id and m.state = 'installed' where j.id = ?").get(target.otherJobId) as { serial: string }).serial;
+		db.close();
 		let browser: Browser | null = null;
 		try {
 			browser = await chromium.launch({ executablePath: chromiumPath()!, args: CHROMIUM_ARGS });
@@ -207,6 +292,24 @@ describe('optical port: old meter read through the probe, offline, then synced',
 			await p.getByRole('button', { name: 'Skanuj numer starego licznika' }).waitFor();
 			expect(await p.getByRole('button', { name: 'Odczyt przez port optyczny' }).count()).toBe(0);
 			await snap(p, 'no-web-serial');
+
+			// Demo mode (a demo account): the diagnostics screen offers the meter simulator instead.
+			await p.goto(`${app.url}/app/diagnostics`);
+			await p.getByRole('heading', { name: 'Symulator licznika (tryb demonstracyjny)' }).waitFor();
+			await p.getByLabel('Numer seryjny licznika na sondzie').fill('12 34');
+			await p.getByRole('button', { name: 'Włącz symulator' }).click();
+			await p.getByText('Numer seryjny: od 1 do 16 cyfr lub liter, bez spacji.').waitFor();
+			await p.getByLabel('Numer seryjny licznika na sondzie').fill(otherSerial);
+			await p.getByRole('button', { name: 'Włącz symulator' }).click();
+			await p.getByText('Symulator włączony').waitFor();
+			await snap(p, 'demo-simulator');
+			// Into the job without reloading the page (the simulator lasts until a reload).
+			await p.getByRole('link', { name: /Wróć do zleceń/ }).click();
+			await p.locator(`a[href="/app/job/${encodeURIComponent(target.otherJobId)}"]`).first().click();
+			await p.getByRole('link', { name: 'Przejdź do wymiany' }).click();
+			await p.getByRole('button', { name: 'Odczyt przez port optyczny' }).click();
+			await p.getByText(`Zgodny: ${otherSerial}`).waitFor({ timeout: 30_000 });
+			await snap(p, 'demo-simulator-read');
 		} finally {
 			await browser?.close();
 		}

@@ -232,10 +232,14 @@ describeEachDb('messages to residents', (kind) => {
 		const counts = new Map<string, number>();
 		for (const id of handed) counts.set(id, (counts.get(id) ?? 0) + 1);
 		expect([...counts.values()].every((n) => n === 1)).toBe(true);
-		expect(new Set(handed)).toEqual(new Set(ids));
 		const rows = await tdb.db.selectFrom('messages').select(['id', 'state']).where('id', 'in', ids).execute();
-		expect(rows.filter((r) => r.state === 'sent')).toHaveLength(29);
-		expect(rows.find((r) => r.id === dying)?.state).toBe('uncertain');
+		const uncertain = rows.filter((r) => r.state === 'uncertain').map((r) => r.id);
+		expect(uncertain).toContain(dying);
+		// The dead instance had marked at most two groups `sending` ahead of their hand-over: those
+		// are left for a planner, never sent by themselves. Every other message went exactly once.
+		expect(uncertain.length).toBeLessThanOrEqual(2 * policy.markAhead);
+		expect(new Set([...handed.filter((id) => id !== dying), ...uncertain])).toEqual(new Set(ids));
+		expect(rows.filter((r) => r.state === 'sent')).toHaveLength(30 - uncertain.length);
 		expect(gatewayA.sent.length).toBeGreaterThan(0);
 		expect(gatewayB.sent.length).toBeGreaterThan(0);
 	});

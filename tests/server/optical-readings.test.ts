@@ -88,6 +88,15 @@ describeEachDb('readings through the optical port', (kind) => {
 			{ value: '700', source: 'optical', correction_reason: null },
 			{ value: '701', source: 'manual', correction_reason: 'Sonda odczytała licznik sąsiada' }
 		]);
+		// The planner's job page says which reading came through the port, and why it was corrected.
+		await tdb.db.updateTable('users').set({ totp_enabled: 1, totp_secret: 'JBSWY3DPEHPK3PXP' }).where('id', '=', world.users.planner.id).execute();
+		const planner = await new TestClient(services).adoptSession(tdb.db, world.users.planner.id, { mfaVerified: true });
+		const page = await (await planner.api()).plan.jobs.page({ id: job });
+		const register = page.readings.find((r) => r.meterRole === 'old' && r.register === '1.8.1')!;
+		expect(register.readings.map((r) => [r.value, r.source, r.correctionReason])).toEqual([
+			['700', 'optical', null],
+			['701', 'manual', 'Sonda odczytała licznik sąsiada']
+		]);
 	});
 
 	it('carries the source of each reading into the billing export', async () => {

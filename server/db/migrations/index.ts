@@ -24,6 +24,7 @@ import * as m0014 from './0014-blob-store';
 import * as m0015 from './0015-optical-readings';
 import * as m0016 from './0016-messages';
 import * as m0018 from './0018-job-moves';
+import * as m0020 from './0020-arrival-messages';
 
 export interface MigrationContext {
 	dialect: DialectName;
@@ -52,7 +53,8 @@ const migrations: Record<string, PortableMigration> = {
 	'0014-blob-store': m0014,
 	'0015-optical-readings': m0015,
 	'0016-messages': m0016,
-	'0018-job-moves': m0018
+	'0018-job-moves': m0018,
+	'0020-arrival-messages': m0020
 };
 
 class StaticProvider implements MigrationProvider {

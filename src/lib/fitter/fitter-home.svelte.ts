@@ -22,7 +22,7 @@ const DAYS_AHEAD = 7;
 /** The last fitter signed in on this tablet, so the app opens without a network. */
 const ME_KEY = 'wymiana:fitter';
 
-function rememberedFitter(): Me | null {
+export function rememberedFitter(): Me | null {
 	try {
 		const raw = localStorage.getItem(ME_KEY);
 		return raw ? (JSON.parse(raw) as Me) : null;

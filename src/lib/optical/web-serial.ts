@@ -18,7 +18,19 @@ export interface SerialLike {
 	requestPort(options?: object): Promise<SerialPortLike>;
 }
 
+/** The demo mode's meter simulator, switched on from the diagnostics screen (until the page reloads). */
+let simulated: SerialLike | null = null;
+
+export function useSimulatedSerial(serial: SerialLike | null): void {
+	simulated = serial;
+}
+
+export function simulatedSerialOn(): boolean {
+	return simulated !== null;
+}
+
 export function webSerial(): SerialLike | null {
+	if (simulated) return simulated;
 	if (typeof navigator === 'undefined') return null;
 	return (navigator as Navigator & { serial?: SerialLike }).serial ?? null;
 }

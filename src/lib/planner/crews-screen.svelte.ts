@@ -48,6 +48,7 @@ export class CrewsScreen {
 	});
 
 	saveCalendar = (crewId: string) => this.act(() => trpc.plan.crews.setCalendar.mutate({ crewId, ...this.drafts[crewId]! }));
+	setAnnounceArrival = (crewId: string, on: boolean) => this.act(() => trpc.plan.crews.setAnnounceArrival.mutate({ crewId, on }));
 	moveFitter = (workerId: string, crewId: string) => this.act(() => trpc.plan.crews.moveFitter.mutate({ workerId, crewId: crewId || null }));
 	addAbsence = () => this.act(() => trpc.plan.crews.addAbsence.mutate({ ...this.absence }));
 	removeAbsence = (absenceId: string) => this.act(() => trpc.plan.crews.removeAbsence.mutate({ absenceId }));

@@ -15,7 +15,7 @@ const STATE_LABEL: Record<MessageStateName, () => string> = {
 };
 const TEMPLATE_LABEL: Record<MessageRow['template'], () => string> = {
 	booking_confirmed: m.notify_template_booking_confirmed, reminder_day_before: m.notify_template_reminder_day_before,
-	reminder_morning: m.notify_template_reminder_morning, visit_moved: m.notify_template_visit_moved, visit_cancelled: m.notify_template_visit_cancelled
+	reminder_morning: m.notify_template_reminder_morning, visit_moved: m.notify_template_visit_moved, visit_cancelled: m.notify_template_visit_cancelled, on_the_way: m.notify_template_on_the_way
 };
 export const stateLabel = (s: MessageStateName) => STATE_LABEL[s]();
 export const templateLabel = (t: MessageRow['template']) => TEMPLATE_LABEL[t]();
