@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import S3rver from 's3rver';
 
 /** s3rver's fixed credentials (it checks request signatures against them). */
@@ -33,4 +35,34 @@ export async function startS3Server(bucket = 'wymiana-test'): Promise<{ endpoint
 			rmSync(directory, { recursive: true, force: true });
 		}
 	};
+}
+
+/**
+ * The same server in a child process of its own (benchmarks: its work does not share the event
+ * loop of the process measured). Resolves once it listens.
+ */
+export async function spawnS3Server(bucket = 'wymiana-bench'): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+	const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), bucket], { stdio: ['ignore', 'pipe', 'inherit'] });
+	const env = await new Promise<Record<string, string>>((ok, fail) => {
+		let out = '';
+		child.once('exit', (code) => fail(new Error(`s3rver exited with ${code}`)));
+		child.stdout!.on('data', (d: Buffer) => {
+			out += d.toString();
+			if (out.includes('\n')) ok(JSON.parse(out.split('\n')[0]!) as Record<string, string>);
+		});
+	});
+	return {
+		env,
+		stop: () =>
+			new Promise<void>((ok) => {
+				child.once('exit', () => ok());
+				child.kill('SIGTERM');
+			})
+	};
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+	const s3 = await startS3Server(process.argv[2]);
+	process.stdout.write(`${JSON.stringify(s3.env)}\n`);
+	process.once('SIGTERM', () => void s3.stop().then(() => process.exit(0)));
 }
