@@ -81,7 +81,14 @@ async function work(device: Device, tally: Tally): Promise<void> {
 	const mutations = dayOfWork(device.jobIds, photos);
 	for (let i = 0; i < mutations.length; i += 100) {
 		const started = performance.now();
-		const res = await trpc(device.base, 'sync.push', { clientId: device.clientId, mutations: mutations.slice(i, i + 100) }, device.cookie);
+		let res: Response;
+		try {
+			res = await trpc(device.base, 'sync.push', { clientId: device.clientId, mutations: mutations.slice(i, i + 100) }, device.cookie);
+		} catch (e) {
+			// A dropped connection is an error of the run (a tablet would retry; the bench counts it).
+			tally.errors.push(`push: ${(e as Error).cause ?? (e as Error).message}`);
+			return;
+		}
 		tally.pushMs.push(performance.now() - started);
 		if (!res.ok) {
 			tally.errors.push(`push ${res.status}`);
@@ -97,9 +104,13 @@ async function work(device: Device, tally: Tally): Promise<void> {
 }
 
 async function upload(device: Device, p: Photo, tally: Tally): Promise<void> {
-	const up = await fetch(`${device.base}/api/blobs/${p.sha256}`, { method: 'PUT', headers: { 'content-type': 'image/jpeg', cookie: device.cookie }, body: p.bytes });
-	if (up.ok) tally.photos++;
-	else tally.errors.push(`photo ${up.status}`);
+	try {
+		const up = await fetch(`${device.base}/api/blobs/${p.sha256}`, { method: 'PUT', headers: { 'content-type': 'image/jpeg', cookie: device.cookie }, body: p.bytes });
+		if (up.ok) tally.photos++;
+		else tally.errors.push(`photo ${up.status}`);
+	} catch (e) {
+		tally.errors.push(`photo: ${(e as Error).cause ?? (e as Error).message}`);
+	}
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? 0;
@@ -159,6 +170,7 @@ export async function run(): Promise<BenchRow[]> {
 		const started = performance.now();
 		await Promise.all(fleet.map((d) => work(d, tally)));
 		const seconds = (performance.now() - started) / 1000;
+		for (const [i, a] of apps.entries()) if (!a.alive || tally.errors.length) process.stdout.write(`fleet: instance ${i} ${a.alive ? 'running' : 'EXITED'}; its last output:\n${a.output().slice(-3000)}\n`);
 
 		// Nothing lost: every device's last mutation id and every photo are on the server.
 		const acked = await database.db.selectFrom('sync_clients').select(['client_id', 'last_mutation_id']).where('client_id', 'in', fleet.map((d) => d.clientId)).execute();
