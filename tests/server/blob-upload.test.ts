@@ -19,6 +19,17 @@ async function signIn(base: string, login: string): Promise<string> {
 	return res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
 }
 
+/** Sends half of a photo's bytes, then drops the connection (a tablet losing its network). */
+async function cutOffUpload(base: string, cookie: string, hash: string, bytes: Buffer): Promise<void> {
+	await new Promise<void>((ok) => {
+		const req = request(`${base}/api/blobs/${hash}`, { method: 'PUT', headers: { 'content-type': 'image/jpeg', cookie, 'content-length': String(bytes.length) } });
+		req.on('error', () => ok());
+		req.on('response', () => ok());
+		req.write(bytes.subarray(0, bytes.length / 2), () => setTimeout(() => { req.destroy(); ok(); }, 200));
+	});
+	await new Promise((r) => setTimeout(r, 300));
+}
+
 /** Photo uploads over HTTP, as a tablet makes them, into the running server's blob store. */
 describeEachDb('photo uploads into the blob store', (kind) => {
 	let tdb: TestDatabase;
@@ -65,13 +76,7 @@ describeEachDb('photo uploads into the blob store', (kind) => {
 	it('keeps nothing of an upload cut off halfway', async () => {
 		const bytes = randomBytes(300_000);
 		const hash = sha(bytes);
-		await new Promise<void>((ok) => {
-			const req = request(`${app.url}/api/blobs/${hash}`, { method: 'PUT', headers: { 'content-type': 'image/jpeg', cookie, 'content-length': String(bytes.length) } });
-			req.on('error', () => ok());
-			req.on('response', () => ok());
-			req.write(bytes.subarray(0, 150_000), () => setTimeout(() => { req.destroy(); ok(); }, 200));
-		});
-		await new Promise((r) => setTimeout(r, 300));
+		await cutOffUpload(app.url, cookie, hash, bytes);
 		expect(existsSync(join(dir, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash))).toBe(false);
 		expect(await tdb.db.selectFrom('blobs').select('sha256').where('sha256', '=', hash).executeTakeFirst()).toBeUndefined();
 		const leftovers = existsSync(join(dir, 'blobs')) ? readdirSync(join(dir, 'blobs'), { recursive: true }).map(String).filter((f) => f.endsWith('.tmp')) : [];
@@ -154,13 +159,7 @@ describeEachDb('photo uploads into the S3 blob store', (kind) => {
 	it('keeps nothing of an upload cut off halfway', async () => {
 		const bytes = randomBytes(300_000);
 		const hash = sha(bytes);
-		await new Promise<void>((ok) => {
-			const req = request(`${apps[0]!.url}/api/blobs/${hash}`, { method: 'PUT', headers: { 'content-type': 'image/jpeg', cookie: cookies[0]!, 'content-length': String(bytes.length) } });
-			req.on('error', () => ok());
-			req.on('response', () => ok());
-			req.write(bytes.subarray(0, 150_000), () => setTimeout(() => { req.destroy(); ok(); }, 200));
-		});
-		await new Promise((r) => setTimeout(r, 300));
+		await cutOffUpload(apps[0]!.url, cookies[0]!, hash, bytes);
 		expect(await object(hash)).toBeNull();
 		expect(await tdb.db.selectFrom('blobs').select('sha256').where('sha256', '=', hash).executeTakeFirst()).toBeUndefined();
 		expect((await put(apps[1]!.url, cookies[1]!, hash, new Uint8Array(bytes))).status).toBe(201);
