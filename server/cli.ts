@@ -181,8 +181,10 @@ async function unlockCommand(database: Database, login: string, io: CliIo): Prom
 async function backupCommand(database: Database, to: string, io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
 	try {
 		const started = performance.now();
-		const { bytes, blobs } = await backupSqlite(database, to, blobStoreFromEnv(env));
+		const store = blobStoreFromEnv(env);
+		const { bytes, blobs } = await backupSqlite(database, to, store);
 		io.out(`backup written to ${to} (${(bytes / 1024 / 1024).toFixed(1)} MiB in ${Math.round(performance.now() - started)} ms)${blobs ? `; ${blobs} photos and signatures in ${blobsBeside(to)}` : ''}`);
+		if (store.kind === 's3') io.out(`photos and signatures are not in this backup: they are in ${store.location}; back up the bucket with the storage's own tools (see the README, "Backups")`);
 		return 0;
 	} catch (e) {
 		if (e instanceof BackupError) throw new CommandError(e.message);

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { s3BlobStore, s3SettingsFromEnv } from './s3-store';
 
 /**
  * Where the bytes of photos, signatures and portraits live: a content-addressed store outside the
@@ -10,7 +11,9 @@ import type { Readable } from 'node:stream';
  * the caller, so a name always holds exactly the bytes it names and writing twice is harmless.
  */
 export interface BlobStore {
-	readonly kind: 'fs';
+	readonly kind: 'fs' | 's3';
+	/** Where the bytes are, for messages (a directory, or s3://bucket/prefix at an endpoint). */
+	readonly location: string;
 	/** Stores the bytes under their (already verified) sha256; durable when it resolves. */
 	put(sha256: string, bytes: Uint8Array): Promise<void>;
 	/** The stored size, or null when the store does not have it. */
@@ -19,9 +22,19 @@ export interface BlobStore {
 	read(sha256: string): Promise<Buffer | null>;
 	/** A stream of the bytes from `start` to `end` inclusive (the whole blob without them). */
 	stream(sha256: string, range?: { start: number; end: number }): Readable;
-	/** The file a sha256 is kept in (for backups of the filesystem store). */
+}
+
+/** The filesystem store also says which file holds a blob (backups copy those files). */
+export interface FilesystemBlobStore extends BlobStore {
+	readonly kind: 'fs';
+	/** The file a sha256 is kept in. */
 	pathOf(sha256: string): string;
 	readonly root: string;
+}
+
+/** `ab/cd/<sha256>`: the layout of both stores (so a filesystem store syncs 1:1 into a bucket). */
+export function blobKey(sha256: string): string {
+	return `${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
 }
 
 /** The store is full, read-only or unreachable: the upload is answered 503 and the tablet retries. */
@@ -38,7 +51,7 @@ export const DEFAULT_BLOB_DIR = './data/blobs';
  * name. Two uploads of the same bytes at once each write their own temporary file and the second
  * rename replaces identical bytes with identical bytes.
  */
-export function filesystemBlobStore(root: string): BlobStore {
+export function filesystemBlobStore(root: string): FilesystemBlobStore {
 	const base = resolve(root);
 	const pathOf = (sha256: string) => join(base, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
 	const size = async (sha256: string) => {
@@ -51,6 +64,7 @@ export function filesystemBlobStore(root: string): BlobStore {
 	return {
 		kind: 'fs',
 		root: base,
+		location: base,
 		pathOf,
 		size,
 		async put(sha256, bytes) {
@@ -94,7 +108,20 @@ export function filesystemBlobStore(root: string): BlobStore {
 	};
 }
 
-/** The store this process uses: WYMIANA_BLOB_DIR, or data/blobs beside the default database. */
+const fromEnv = new Map<string, BlobStore>();
+
+/**
+ * The store this process uses: S3-compatible object storage with WYMIANA_BLOB_STORE=s3 (settings in
+ * server/blobs/s3-store.ts), else the filesystem at WYMIANA_BLOB_DIR or data/blobs. One store (and
+ * one S3 client with its connection pool) per configuration.
+ */
 export function blobStoreFromEnv(env: NodeJS.ProcessEnv = process.env): BlobStore {
-	return filesystemBlobStore(env.WYMIANA_BLOB_DIR || DEFAULT_BLOB_DIR);
+	const s3 = s3SettingsFromEnv(env);
+	const key = s3 ? JSON.stringify(s3) : `fs:${env.WYMIANA_BLOB_DIR || DEFAULT_BLOB_DIR}`;
+	let store = fromEnv.get(key);
+	if (!store) {
+		store = s3 ? s3BlobStore(s3) : filesystemBlobStore(env.WYMIANA_BLOB_DIR || DEFAULT_BLOB_DIR);
+		fromEnv.set(key, store);
+	}
+	return store;
 }

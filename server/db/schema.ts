@@ -107,7 +107,7 @@ export interface BlobsTable {
 	/** Empty once the bytes are in the blob store (stored_in set); see migration 0014. */
 	data: Uint8Array;
 	/** Where the bytes are: null = still in `data` (from before 0014), 'fs' = the filesystem store. */
-	stored_in: Generated<'fs' | null>;
+	stored_in: Generated<'fs' | 's3' | null>;
 	created_at: string;
 }
 

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import type { BlobStore } from '../blobs/blob-store';
+import type { BlobStore, FilesystemBlobStore } from '../blobs/blob-store';
 import type { Database } from '../db/database';
 import { migrationNames } from '../db/migrations';
 
@@ -21,6 +21,7 @@ export function blobsBeside(target: string): string {
  * A consistent online copy of the database and, with a blob store, of every blob the copy refers
  * to (in `<target>.blobs/`, the store's layout). Blobs are written to the store before their row,
  * and never change, so every blob the snapshot names is in the store when it is copied after.
+ * An S3 store is not copied: its bucket is backed up with the storage's own tools (see the README).
  */
 export async function backupSqlite(database: Database, target: string, store?: BlobStore): Promise<{ bytes: number; pages: number; blobs: number }> {
 	if (database.raw.kind !== 'sqlite') throw new BackupError('this database is PostgreSQL: use pg_dump (see the README, "Backups")');
@@ -32,15 +33,16 @@ export async function backupSqlite(database: Database, target: string, store?: B
 	const { totalPages } = await database.raw.client.backup(partial);
 	checkBackupFile(partial);
 	let blobs = 0;
-	if (store) {
+	if (store?.kind === 'fs') {
+		const fsStore = store as FilesystemBlobStore;
 		const snapshot = new SQLite(partial, { readonly: true, fileMustExist: true });
 		try {
 			const rows = snapshot.prepare(`select sha256 from blobs where stored_in is not null`).pluck().all() as string[];
 			for (const sha256 of rows) {
 				const to = join(partialBlobs, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
 				mkdirSync(dirname(to), { recursive: true });
-				if (!existsSync(store.pathOf(sha256))) throw new BackupError(`blob ${sha256} is missing from the store at ${store.root}`);
-				copyFileSync(store.pathOf(sha256), to);
+				if (!existsSync(fsStore.pathOf(sha256))) throw new BackupError(`blob ${sha256} is missing from the store at ${fsStore.root}`);
+				copyFileSync(fsStore.pathOf(sha256), to);
 				blobs++;
 			}
 		} finally {
@@ -57,11 +59,13 @@ export async function backupSqlite(database: Database, target: string, store?: B
 export function restoreBlobs(backup: string, store: BlobStore): number {
 	const from = blobsBeside(backup);
 	if (!existsSync(from)) return 0;
+	if (store.kind !== 'fs') throw new BackupError(`${from} holds photos for a filesystem store, but this server uses ${store.location}: copy them into the bucket (aws s3 sync / mc mirror, same ab/cd/<sha256> keys) or unset WYMIANA_BLOB_STORE`);
+	const fsStore = store as FilesystemBlobStore;
 	let copied = 0;
 	for (const a of readdirSync(from)) {
 		for (const b of readdirSync(join(from, a))) {
 			for (const sha256 of readdirSync(join(from, a, b))) {
-				const to = store.pathOf(sha256);
+				const to = fsStore.pathOf(sha256);
 				if (existsSync(to)) continue;
 				mkdirSync(dirname(to), { recursive: true });
 				try {

@@ -1,15 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobResponse, parseRange } from '$server/blobs/blob-response';
-import { BlobStoreUnavailable, filesystemBlobStore, type BlobStore } from '$server/blobs/blob-store';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobStoreUnavailable, blobStoreFromEnv, filesystemBlobStore, type BlobStore } from '$server/blobs/blob-store';
+import { s3BlobStore, s3SettingsFromEnv } from '$server/blobs/s3-store';
 import { moveBlobsToStore } from '$server/blobs/move-blobs';
 import { openDatabase } from '$server/db/database';
 import { migrateToLatest } from '$server/db/migrations';
 import { backupSqlite, blobsBeside, restoreBlobs } from '$server/ops/backup';
 import { findBlob, storeBlob } from '$server/sync/blobs';
+import { freePort } from '../support/app-process';
+import { S3_KEY, startS3Server } from '../support/s3-server';
 import { createTestDatabase, describeEachDb, refusal, type TestDatabase } from './harness';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -23,29 +27,72 @@ function filesUnder(dir: string): string[] {
 		.map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
 
-describeEachDb('photos in the blob store, metadata in the database', (kind) => {
+/** The same behaviour from both stores: the filesystem, and S3 (s3rver started here). */
+for (const storeKind of ['fs', 's3'] as const) {
+describeEachDb(`photos in the ${storeKind} blob store, metadata in the database`, (kind) => {
 	let tdb: TestDatabase;
 	let root: string;
 	let store: BlobStore;
+	let s3: Awaited<ReturnType<typeof startS3Server>> | undefined;
+	let raw: S3Client | undefined;
+	/** What the store holds under a hash, read past the store's own code (the file, or the object). */
+	let objectBytes: (hash: string) => Promise<Buffer | null>;
+	/** A store of the same kind that cannot be written. */
+	let brokenStores: () => Promise<BlobStore[]>;
 
 	beforeAll(async () => {
 		tdb = await createTestDatabase(kind);
 		root = mkdtempSync(join(tmpdir(), 'wymiana-blob-store-'));
-		store = filesystemBlobStore(root);
+		if (storeKind === 'fs') {
+			store = filesystemBlobStore(root);
+			objectBytes = async (hash) => {
+				const file = join(root, hash.slice(0, 2), hash.slice(2, 4), hash);
+				return existsSync(file) ? readFileSync(file) : null;
+			};
+			brokenStores = async () => {
+				const notADir = join(root, 'not-a-dir');
+				writeFileSync(notADir, 'x');
+				return [filesystemBlobStore(join(notADir, 'blobs'))];
+			};
+		} else {
+			s3 = await startS3Server();
+			store = blobStoreFromEnv({ ...s3.env, WYMIANA_S3_PREFIX: `t-${kind}` });
+			expect(store.kind).toBe('s3');
+			raw = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: S3_KEY.id, secretAccessKey: S3_KEY.secret } });
+			objectBytes = async (hash) => {
+				try {
+					const got = await raw!.send(new GetObjectCommand({ Bucket: s3!.bucket, Key: `t-${kind}/${hash.slice(0, 2)}/${hash.slice(2, 4)}/${hash}` }));
+					return Buffer.from(await got.Body!.transformToByteArray());
+				} catch (e) {
+					if ((e as { name?: string }).name === 'NoSuchKey') return null;
+					throw e;
+				}
+			};
+			brokenStores = async () => [
+				// Nothing listens there (the storage is down).
+				s3BlobStore(s3SettingsFromEnv({ ...s3!.env, WYMIANA_S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` })!),
+				// Credentials the storage does not know, and a bucket that does not exist.
+				s3BlobStore(s3SettingsFromEnv({ ...s3!.env, WYMIANA_S3_ACCESS_KEY_ID: 'UNKNOWN' })!),
+				s3BlobStore(s3SettingsFromEnv({ ...s3!.env, WYMIANA_S3_BUCKET: 'no-such-bucket' })!)
+			];
+		}
 	});
 	afterAll(async () => {
 		await tdb?.destroy();
+		raw?.destroy();
+		await s3?.stop();
 		rmSync(root, { recursive: true, force: true });
 	});
 
-	it('keeps the bytes under data/blobs/ab/cd/<sha256> and only their metadata in the table', async () => {
+	it('keeps the bytes under ab/cd/<sha256> and only their metadata in the table', async () => {
 		const bytes = photo();
 		const hash = sha(bytes);
+		expect(await objectBytes(hash)).toBeNull();
 		expect(await storeBlob(tdb.db, hash, 'image/jpeg', bytes, store)).toBe('stored');
-		const file = join(root, hash.slice(0, 2), hash.slice(2, 4), hash);
-		expect(sha(readFileSync(file))).toBe(hash);
+		expect(sha((await objectBytes(hash))!)).toBe(hash);
+		expect(await store.size(hash)).toBe(300_000);
 		const row = await tdb.db.selectFrom('blobs').selectAll().where('sha256', '=', hash).executeTakeFirstOrThrow();
-		expect(row).toMatchObject({ content_type: 'image/jpeg', size: 300_000, stored_in: 'fs' });
+		expect(row).toMatchObject({ content_type: 'image/jpeg', size: 300_000, stored_in: storeKind });
 		expect(row.data.byteLength).toBe(0);
 		const found = await findBlob(tdb.db, hash, store);
 		expect(sha(await found!.bytes())).toBe(hash);
@@ -60,26 +107,26 @@ describeEachDb('photos in the blob store, metadata in the database', (kind) => {
 		expect(results).toContain('stored');
 		const rows = await tdb.db.selectFrom('blobs').select('sha256').where('sha256', '=', hash).execute();
 		expect(rows).toHaveLength(1);
-		expect(sha(readFileSync(store.pathOf(hash)))).toBe(hash);
-		expect(filesUnder(root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+		expect(sha((await objectBytes(hash))!)).toBe(hash);
+		expect(filesUnder(storeKind === 'fs' ? root : s3!.directory).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 	});
 
 	it('refuses bytes that do not match their hash, and keeps nothing of them', async () => {
 		const bytes = photo(1000);
 		const claimed = sha(photo(1000));
 		expect(await refusal(storeBlob(tdb.db, claimed, 'image/jpeg', bytes, store))).toBe('VALIDATION');
-		expect(existsSync(store.pathOf(claimed))).toBe(false);
+		expect(await objectBytes(claimed)).toBeNull();
 		expect(await tdb.db.selectFrom('blobs').select('sha256').where('sha256', '=', claimed).executeTakeFirst()).toBeUndefined();
 	});
 
 	it('says the store is unavailable when it cannot write, and records no row (the tablet retries)', async () => {
-		const notADir = join(root, 'not-a-dir');
-		writeFileSync(notADir, 'x');
-		const broken = filesystemBlobStore(join(notADir, 'blobs'));
-		const bytes = photo(1000);
-		await expect(storeBlob(tdb.db, sha(bytes), 'image/jpeg', bytes, broken)).rejects.toBeInstanceOf(BlobStoreUnavailable);
-		expect(await tdb.db.selectFrom('blobs').select('sha256').where('sha256', '=', sha(bytes)).executeTakeFirst()).toBeUndefined();
-	});
+		for (const broken of await brokenStores()) {
+			const bytes = photo(1000);
+			await expect(storeBlob(tdb.db, sha(bytes), 'image/jpeg', bytes, broken)).rejects.toBeInstanceOf(BlobStoreUnavailable);
+			expect(await tdb.db.selectFrom('blobs').select('sha256').where('sha256', '=', sha(bytes)).executeTakeFirst()).toBeUndefined();
+			expect(await objectBytes(sha(bytes))).toBeNull();
+		}
+	}, 60_000);
 
 	it('moves bytes stored in the table before out, checked by hash, resumably, leaving a damaged one in place', async () => {
 		const legacy = Array.from({ length: 7 }, () => photo(20_000));
@@ -94,20 +141,20 @@ describeEachDb('photos in the blob store, metadata in the database', (kind) => {
 		const failing: BlobStore = { ...store, put: async (h, b) => { if (++puts > 3) throw new Error('interrupted'); await store.put(h, b); } };
 		await expect(moveBlobsToStore(tdb.db, failing, { batch: 2 })).rejects.toThrow('interrupted');
 		const half = await tdb.db.selectFrom('blobs').select(['sha256', 'stored_in']).where('sha256', 'in', legacy.map(sha)).execute();
-		expect(half.filter((r) => r.stored_in === 'fs')).toHaveLength(3);
+		expect(half.filter((r) => r.stored_in === storeKind)).toHaveLength(3);
 		// Every blob is still readable half-way, wherever its bytes are.
 		for (const b of legacy) expect(sha(await (await findBlob(tdb.db, sha(b), store))!.bytes())).toBe(sha(b));
 
 		const rest = await moveBlobsToStore(tdb.db, store, { batch: 2 });
 		expect(rest).toEqual({ moved: 4, damaged: [damaged], remaining: 1 });
 		for (const b of legacy) {
-			expect(sha(readFileSync(store.pathOf(sha(b))))).toBe(sha(b));
+			expect(sha((await objectBytes(sha(b)))!)).toBe(sha(b));
 			const row = await tdb.db.selectFrom('blobs').select(['data', 'stored_in']).where('sha256', '=', sha(b)).executeTakeFirstOrThrow();
-			expect(row.stored_in).toBe('fs');
+			expect(row.stored_in).toBe(storeKind);
 			expect(row.data.byteLength).toBe(0);
 		}
 		// The damaged row keeps its bytes and is not copied.
-		expect(existsSync(store.pathOf(damaged))).toBe(false);
+		expect(await objectBytes(damaged)).toBeNull();
 		const kept = await tdb.db.selectFrom('blobs').select('data').where('sha256', '=', damaged).executeTakeFirstOrThrow();
 		expect(Buffer.from(kept.data).equals(Buffer.from(damagedBytes))).toBe(true);
 		expect((await moveBlobsToStore(tdb.db, store)).moved).toBe(0);
@@ -141,6 +188,7 @@ describeEachDb('photos in the blob store, metadata in the database', (kind) => {
 		expect(get({ range: 'bytes=0-9', 'if-range': '"other"' }).status).toBe(200);
 	});
 });
+}
 
 describe('byte ranges', () => {
 	it('reads the forms browsers and players send', () => {
@@ -200,5 +248,56 @@ describe('SQLite with the blob store', () => {
 		for (const b of photos) expect(sha(readFileSync(fresh.pathOf(sha(b))))).toBe(sha(b));
 		// Again: nothing to do, nothing replaced.
 		expect(restoreBlobs(target, fresh)).toBe(0);
+	});
+});
+
+describe('S3 store settings from the environment', () => {
+	it('uses the filesystem unless told otherwise, and S3 with a bucket', () => {
+		expect(s3SettingsFromEnv({})).toBeNull();
+		expect(s3SettingsFromEnv({ WYMIANA_BLOB_STORE: 'fs' })).toBeNull();
+		expect(s3SettingsFromEnv({ WYMIANA_BLOB_STORE: 's3', WYMIANA_S3_BUCKET: 'photos', WYMIANA_S3_ENDPOINT: 'https://minio.lan:9000', WYMIANA_S3_PREFIX: '/evidence/' })).toMatchObject({
+			bucket: 'photos',
+			endpoint: 'https://minio.lan:9000',
+			region: 'us-east-1',
+			forcePathStyle: true,
+			prefix: 'evidence/'
+		});
+		// AWS itself: no endpoint, virtual-hosted buckets.
+		expect(s3SettingsFromEnv({ WYMIANA_BLOB_STORE: 's3', WYMIANA_S3_BUCKET: 'photos', WYMIANA_S3_REGION: 'eu-central-1' })).toMatchObject({ forcePathStyle: false, region: 'eu-central-1' });
+		expect(s3SettingsFromEnv({ WYMIANA_BLOB_STORE: 's3', WYMIANA_S3_BUCKET: 'photos', WYMIANA_S3_ENDPOINT: 'http://ceph:7480', WYMIANA_S3_FORCE_PATH_STYLE: '0' })?.forcePathStyle).toBe(false);
+	});
+
+	it('names the setting that is wrong', () => {
+		const fails = (env: NodeJS.ProcessEnv) => () => s3SettingsFromEnv(env);
+		expect(fails({ WYMIANA_BLOB_STORE: 'disk' })).toThrow(/WYMIANA_BLOB_STORE must be "fs" or "s3"/);
+		expect(fails({ WYMIANA_BLOB_STORE: 's3' })).toThrow(/needs WYMIANA_S3_BUCKET/);
+		expect(fails({ WYMIANA_BLOB_STORE: 's3', WYMIANA_S3_BUCKET: 'b1', WYMIANA_S3_ENDPOINT: 'minio:9000' })).toThrow(/WYMIANA_S3_ENDPOINT must be a URL/);
+		expect(fails({ WYMIANA_BLOB_STORE: 's3', WYMIANA_S3_BUCKET: 'b1', WYMIANA_S3_ACCESS_KEY_ID: 'k' })).toThrow(/both WYMIANA_S3_ACCESS_KEY_ID and WYMIANA_S3_SECRET_ACCESS_KEY/);
+		expect(fails({ WYMIANA_BLOB_STORE: 's3', WYMIANA_S3_BUCKET: 'b1', WYMIANA_S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/WYMIANA_S3_FORCE_PATH_STYLE must be 1 or 0/);
+	});
+});
+
+describe('SQLite with the S3 store', () => {
+	it('backs up the database without the photos, which stay in the bucket, and says a filesystem backup cannot be restored into it', async () => {
+		const s3 = await startS3Server();
+		const dir = mkdtempSync(join(tmpdir(), 'wymiana-blob-s3-backup-'));
+		try {
+			const database = openDatabase(`file:${join(dir, 'live.db')}`);
+			await migrateToLatest(database.db, database.dialect);
+			const store = blobStoreFromEnv(s3.env);
+			const bytes = photo(50_000);
+			await storeBlob(database.db, sha(bytes), 'image/jpeg', bytes, store);
+			const target = join(dir, 'backup.db');
+			expect((await backupSqlite(database, target, store)).blobs).toBe(0);
+			await database.close();
+			expect(existsSync(blobsBeside(target))).toBe(false);
+			// A backup taken with the filesystem store, restored on a server that now uses S3.
+			const fsBackup = join(dir, 'old.db');
+			mkdirSync(join(blobsBeside(fsBackup), 'ab', 'cd'), { recursive: true });
+			expect(() => restoreBlobs(fsBackup, store)).toThrow(/copy them into the bucket/);
+		} finally {
+			await s3.stop();
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });

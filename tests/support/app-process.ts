@@ -49,7 +49,7 @@ export class AppProcess {
 	async start(): Promise<void> {
 		const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server', 'serve.ts')], {
 			cwd: root,
-			env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WYMIANA_DEMO: '1', ...this.env },
+			env: { UV_THREADPOOL_SIZE: '16', ...process.env, PORT: String(this.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WYMIANA_DEMO: '1', ...this.env },
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
 		child.stdout!.on('data', (d) => (this.log += d));

@@ -5,6 +5,8 @@
  * all at once, spread over both instances. Reported: mutations/s, photos/s, p50/p99 push latency,
  * errors, and what the server holds afterwards (nothing lost), next to one device pushing alone in
  * the same run. Needs TEST_DATABASE_URL and a build (npm start or npm test makes one).
+ * FLEET_BLOB_STORE=s3: both instances keep photos in one S3 bucket (s3rver in a child process)
+ * instead of a shared directory.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { seedDemo } from '../../../server/demo/seed';
 import { crewOfUser } from '../../../server/jobs/jobs.repository';
 import { SESSION_COOKIE } from '../../../server/auth/sessions';
 import { AppProcess, freePort } from '../../support/app-process';
+import { spawnS3Server } from '../../support/s3-server';
 import type { BenchRow } from '../report';
 
 const DEVICES = Number(process.env.FLEET_DEVICES ?? 200);
@@ -78,7 +81,14 @@ async function work(device: Device, tally: Tally): Promise<void> {
 	const mutations = dayOfWork(device.jobIds, photos);
 	for (let i = 0; i < mutations.length; i += 100) {
 		const started = performance.now();
-		const res = await trpc(device.base, 'sync.push', { clientId: device.clientId, mutations: mutations.slice(i, i + 100) }, device.cookie);
+		let res: Response;
+		try {
+			res = await trpc(device.base, 'sync.push', { clientId: device.clientId, mutations: mutations.slice(i, i + 100) }, device.cookie);
+		} catch (e) {
+			// A dropped connection is an error of the run (a tablet would retry; the bench counts it).
+			tally.errors.push(`push: ${(e as Error).cause ?? (e as Error).message}`);
+			return;
+		}
 		tally.pushMs.push(performance.now() - started);
 		if (!res.ok) {
 			tally.errors.push(`push ${res.status}`);
@@ -94,9 +104,13 @@ async function work(device: Device, tally: Tally): Promise<void> {
 }
 
 async function upload(device: Device, p: Photo, tally: Tally): Promise<void> {
-	const up = await fetch(`${device.base}/api/blobs/${p.sha256}`, { method: 'PUT', headers: { 'content-type': 'image/jpeg', cookie: device.cookie }, body: p.bytes });
-	if (up.ok) tally.photos++;
-	else tally.errors.push(`photo ${up.status}`);
+	try {
+		const up = await fetch(`${device.base}/api/blobs/${p.sha256}`, { method: 'PUT', headers: { 'content-type': 'image/jpeg', cookie: device.cookie }, body: p.bytes });
+		if (up.ok) tally.photos++;
+		else tally.errors.push(`photo ${up.status}`);
+	} catch (e) {
+		tally.errors.push(`photo: ${(e as Error).cause ?? (e as Error).message}`);
+	}
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? 0;
@@ -116,6 +130,7 @@ export async function run(): Promise<BenchRow[]> {
 	const database = openDatabase(u.toString());
 	const blobDir = mkdtempSync(join(tmpdir(), 'wymiana-bench-fleet-'));
 	const apps: AppProcess[] = [];
+	const s3 = process.env.FLEET_BLOB_STORE === 's3' ? await spawnS3Server() : null;
 	try {
 		await migrateToLatest(database.db, database.dialect);
 		await seedDemo(database.db);
@@ -126,8 +141,8 @@ export async function run(): Promise<BenchRow[]> {
 			const rows = await database.db.selectFrom('jobs').select('id').where('crew_id', '=', crewId).orderBy('planned_date').limit(40).execute();
 			crewJobs.set(login, rows.map((r) => r.id));
 		}
-		// Both instances share one blob store, as they would an NFS mount; a temporary one here.
-		const env = { DATABASE_URL: u.toString(), WYMIANA_DEMO: '0', WYMIANA_HES: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', WYMIANA_BLOB_DIR: blobDir };
+		// Both instances share one blob store, as they would an NFS mount or a bucket; a temporary one here.
+		const env = { DATABASE_URL: u.toString(), WYMIANA_DEMO: '0', WYMIANA_HES: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', WYMIANA_BLOB_DIR: blobDir, ...s3?.env };
 		for (let i = 0; i < 2; i++) apps.push(new AppProcess(await freePort(), env));
 		await Promise.all(apps.map((a) => a.start()));
 
@@ -143,12 +158,19 @@ export async function run(): Promise<BenchRow[]> {
 		await work(await device(0), alone);
 		const soloRate = alone.mutations / ((performance.now() - soloStarted) / 1000);
 
-		const fleet: Device[] = [];
-		for (let n = 0; n < DEVICES; n += 20) fleet.push(...(await Promise.all(Array.from({ length: Math.min(20, DEVICES - n) }, (_, k) => device(n + k)))));
+		// Sign-ins of one login one after another (parallel attempts on one login count as failures
+		// until one succeeds, and get throttled, by design); the logins in parallel.
+		const fleet: Device[] = new Array(DEVICES);
+		await Promise.all(
+			FITTERS.map(async (_, f) => {
+				for (let n = f; n < DEVICES; n += FITTERS.length) fleet[n] = await device(n);
+			})
+		);
 		const tally: Tally = { pushMs: [], errors: [], mutations: 0, photos: 0 };
 		const started = performance.now();
 		await Promise.all(fleet.map((d) => work(d, tally)));
 		const seconds = (performance.now() - started) / 1000;
+		for (const [i, a] of apps.entries()) if (!a.alive || tally.errors.length) process.stdout.write(`fleet: instance ${i} ${a.alive ? 'running' : 'EXITED'}; its last output:\n${a.output().slice(-3000)}\n`);
 
 		// Nothing lost: every device's last mutation id and every photo are on the server.
 		const acked = await database.db.selectFrom('sync_clients').select(['client_id', 'last_mutation_id']).where('client_id', 'in', fleet.map((d) => d.clientId)).execute();
@@ -157,7 +179,7 @@ export async function run(): Promise<BenchRow[]> {
 		const lost = DEVICES - complete + Math.max(0, DEVICES * PHOTOS + PHOTOS - stored);
 
 		return [
-			{ bench: 'fleet', case: `${DEVICES} devices × ${MUTATIONS} mutations, 2 instances, PostgreSQL`, value: tally.mutations / seconds, unit: 'mut/s', baseline: { label: 'one device alone', value: soloRate }, goal: 'no error, nothing lost' },
+			{ bench: 'fleet', case: `${DEVICES} devices × ${MUTATIONS} mutations, 2 instances, PostgreSQL, ${s3 ? 'S3' : 'filesystem'} blob store`, value: tally.mutations / seconds, unit: 'mut/s', baseline: { label: 'one device alone', value: soloRate }, goal: 'no error, nothing lost' },
 			{ bench: 'fleet', case: `photos (${DEVICES} × ${PHOTOS}, ~300 KB)`, value: tally.photos / seconds, unit: 'photos/s' },
 			{ bench: 'fleet', case: 'push latency p50', value: pct(tally.pushMs, 50), unit: 'ms' },
 			{ bench: 'fleet', case: 'push latency p99', value: pct(tally.pushMs, 99), unit: 'ms', goal: '< 2000 ms' },
@@ -167,6 +189,7 @@ export async function run(): Promise<BenchRow[]> {
 		];
 	} finally {
 		await Promise.all(apps.map((a) => a.stop()));
+		await s3?.stop();
 		await database.close();
 		await admin.query(`drop schema ${schema} cascade`);
 		await admin.end();
