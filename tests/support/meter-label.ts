@@ -8,7 +8,9 @@ import { checkCode, type CodeKind } from '../../src/lib/domain/codes';
 import { ppeWithCheckDigit } from '../../src/lib/domain/ppe';
 import type { Rect } from '../../src/lib/scan/roi';
 import type { ScanFormat, ScanImage } from '../../src/lib/scan/types';
-import { renderBarcode, toGrey } from './barcodes';
+import { renderBarcode, seeded, toGrey } from './barcodes';
+
+export { seeded };
 
 export const FRAME_WIDTH = 1280;
 export const FRAME_HEIGHT = 720;
@@ -49,19 +51,6 @@ export interface LabelFrame {
 	/** The normalised value the step must end up with. */
 	expected: string;
 	frame: ScanImage;
-}
-
-/** xorshift32: the same numbers for the same seed on every machine. */
-export function seeded(seed: number): () => number {
-	let s = seed >>> 0 || 0x9e3779b9;
-	return () => {
-		s ^= s << 13;
-		s >>>= 0;
-		s ^= s >>> 17;
-		s ^= s << 5;
-		s >>>= 0;
-		return s / 0x100000000;
-	};
 }
 
 /** A serial as meter makers print them: 8 digits, 10 digits starting with the year (LZO), or a letter prefix. */

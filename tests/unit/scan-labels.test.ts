@@ -4,15 +4,17 @@ import { createDecoderChain } from '$lib/scan/chain';
 import { createZxingLibraryEngine } from '$lib/scan/engines/zxing-library';
 import { createZxingWasmEngine } from '$lib/scan/engines/zxing-wasm';
 import { FrameAgreement, KIND_FORMATS, MISSES_BEFORE_HINT, MissStreak, pickForKind, type KindRead } from '$lib/scan/kinds';
-import { roiInVideo, scaledSize } from '$lib/scan/roi';
+import { NATIVE_MAX_SIDE, roiInVideo, scaledSize } from '$lib/scan/roi';
 import { dominantAngle } from '$lib/scan/tilt';
 import type { DecodeWant, ScanEngine, ScanImage } from '$lib/scan/types';
 import { nodeZxingWasm, placeOnCanvas, renderBarcode } from '../support/barcodes';
 import { cropFrame, FRAME_HEIGHT, FRAME_WIDTH, labelFrame, ppeFor, seeded, serialFor, type LabelSpec } from '../support/meter-label';
 
 const ROI = roiInVideo(FRAME_WIDTH, FRAME_HEIGHT, FRAME_WIDTH, FRAME_HEIGHT);
-/** The crop under the aiming frame, as the page sends it to the decoder. */
+/** The crop under the aiming frame as the page sends it to the decoder: scaled to 960 px… */
 const crop = (frame: ScanImage) => cropFrame(frame, ROI, scaledSize(ROI));
+/** …and unscaled (1024 px wide for a 720p frame). */
+const nativeCrop = (frame: ScanImage) => cropFrame(frame, ROI, scaledSize(ROI, NATIVE_MAX_SIDE));
 
 let wasm: ReturnType<typeof createZxingWasmEngine>;
 beforeAll(() => {
@@ -132,9 +134,10 @@ describe('tilted labels', () => {
 });
 
 describe('fine bars', () => {
-	it('reads a serial printed at 1.6 px a bar', async () => {
-		const f = await label(31, 'meter_serial', { modulePx: 1.6 });
-		expect((await appChain().decodeFor(crop(f.frame), 'meter_serial')).read?.value).toBe(f.expected);
+	it('reads a serial printed at 1.6 px a bar from the unscaled crop when the scaled one loses it', async () => {
+		const f = await label(34, 'meter_serial', { modulePx: 1.6 });
+		expect((await appChain().decodeFor(crop(f.frame), 'meter_serial')).read).toBeNull();
+		expect((await appChain().decodeFor(crop(f.frame), 'meter_serial', nativeCrop(f.frame))).read?.value).toBe(f.expected);
 	});
 });
 

@@ -55,9 +55,11 @@ export interface DecoderChain {
 	decode(image: ScanImage): Promise<ChainResult | null>;
 	/**
 	 * The code of the asked kind in the frame: every code found is weighed, not just the first, and
-	 * on a miss a tilted 1D code is straightened and tried again.
+	 * on a miss a tilted 1D code is straightened and tried again. `image` is the crop at the decode
+	 * size (scaled down to DECODE_SIDE by the page's canvas; scaled here when larger); `native`, the
+	 * same crop at the camera's own resolution, is tried on a miss when it is larger.
 	 */
-	decodeFor(image: ScanImage, kind: CodeKind): Promise<KindDecode>;
+	decodeFor(image: ScanImage, kind: CodeKind, native?: ScanImage): Promise<KindDecode>;
 	/** Engines that work (not yet broken), in chain order. */
 	working(): EngineName[];
 }
@@ -109,9 +111,9 @@ export function createDecoderChain(
 
 	return {
 		working: () => steps.map((s) => s.name).filter(usable),
-		async decodeFor(image, kind) {
+		async decodeFor(image, kind, native = image) {
 			const formats = KIND_FORMATS[kind];
-			const small = downscaleLuminance(image, DECODE_SIDE);
+			const small = Math.max(image.width, image.height) > DECODE_SIDE ? downscaleLuminance(image, DECODE_SIDE) : image;
 			let seen = false;
 			let wrong: KindDecode = NOTHING;
 			const attempt = async (img: ScanImage, fmts: readonly ScanFormat[], passes: DecodeWant['passes']) => {
@@ -124,9 +126,9 @@ export function createDecoderChain(
 			const quick = await attempt(small, formats, 'quick');
 			if (quick) return quick;
 			// 2. Fine bars (~1.6 px a bar) do not survive the downscale: the quick pass at native size.
-			if (small.width !== image.width) {
-				const native = await attempt(image, formats, 'quick');
-				if (native) return native;
+			if (native.width > small.width) {
+				const fine = await attempt(native, formats, 'quick');
+				if (fine) return fine;
 			}
 			// 3. Nothing read at all and the gradient has a clear slant: a tilted 1D code, straightened.
 			const linear = formats.filter((f) => LINEAR_FORMATS.has(f));

@@ -34,13 +34,22 @@ export class DecoderClient {
 		this.#worker.postMessage(message, transfer);
 	}
 
-	/** Every code in the crop is decoded; the answer is the one of `kind`, or which other kind was seen. */
-	decode(pixels: ImageData, kind: CodeKind): Promise<KindDecode> {
+	/**
+	 * Every code in the crop is decoded; the answer is the one of `kind`, or which other kind was
+	 * seen. `native`: the same crop unscaled, when `pixels` was scaled down (fine bars).
+	 */
+	decode(pixels: ImageData, kind: CodeKind, native?: ImageData): Promise<KindDecode> {
 		const id = this.#nextId++;
 		return new Promise((resolve) => {
 			this.#pending.set(id, resolve);
 			const buffer = pixels.data.buffer as ArrayBuffer;
-			this.#send({ type: 'decode', id, kind, buffer, width: pixels.width, height: pixels.height }, [buffer]);
+			const transfer: Transferable[] = [buffer];
+			let nativePart: { buffer: ArrayBuffer; width: number; height: number } | undefined;
+			if (native) {
+				nativePart = { buffer: native.data.buffer as ArrayBuffer, width: native.width, height: native.height };
+				transfer.push(nativePart.buffer);
+			}
+			this.#send({ type: 'decode', id, kind, buffer, width: pixels.width, height: pixels.height, native: nativePart }, transfer);
 		});
 	}
 

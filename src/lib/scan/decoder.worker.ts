@@ -41,7 +41,8 @@ scope.onmessage = async (event: MessageEvent<DecoderRequest>) => {
 	const c = await chain;
 	let result: KindDecode = NOTHING;
 	try {
-		result = await c.decodeFor({ data: new Uint8ClampedArray(req.buffer), width: req.width, height: req.height }, req.kind);
+		const native = req.native ? { data: new Uint8ClampedArray(req.native.buffer), width: req.native.width, height: req.native.height } : undefined;
+		result = await c.decodeFor({ data: new Uint8ClampedArray(req.buffer), width: req.width, height: req.height }, req.kind, native);
 	} catch {
 		// An answer all the same: the page waits for one before sending the next crop.
 	}

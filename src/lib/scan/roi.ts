@@ -14,12 +14,15 @@ export interface Rect {
 /** The aiming frame as fractions of the video box: wide enough for a serial's Code 128. */
 export const AIM = { left: 0.1, top: 0.22, width: 0.8, height: 0.56 } as const;
 
+/** Longest side of the decoded crop; larger crops are scaled down (decode time grows with area). */
+export const ROI_MAX_SIDE = 960;
+
 /**
- * Longest side of the crop the page sends to the decoder. The chain decodes it scaled to 960 px
- * first (decode time grows with area) and at this size only on a miss, for bars ~1.6 px wide that
- * the downscale blurs away (a 720p frame's aiming crop is 1024 px wide: sent as it is).
+ * Longest side of the second, unscaled crop the page sends along when the first one was scaled
+ * down: the chain tries it on a miss, for bars ~1.6 px wide that the downscale blurs away (a 720p
+ * frame's aiming crop is 1024 px wide).
  */
-export const ROI_MAX_SIDE = 1280;
+export const NATIVE_MAX_SIDE = 1280;
 
 /**
  * The aiming frame (fractions of a box of boxWidth × boxHeight CSS pixels showing the video with

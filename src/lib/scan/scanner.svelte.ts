@@ -8,7 +8,7 @@ import { DecoderClient } from './decoder-client';
 import { prepareSound, successFeedback, wrongCodeFeedback } from './feedback';
 import { FrameAgreement, MissStreak, type KindDecode, type KindRead } from './kinds';
 import { codeProblemMessage, missHint } from './messages';
-import { roiInVideo, scaledSize } from './roi';
+import { NATIVE_MAX_SIDE, roiInVideo, scaledSize, type Rect } from './roi';
 
 export interface ScanOutcome {
 	value: string;
@@ -111,9 +111,9 @@ export class ScannerSession {
 	async #tick(generation: number): Promise<void> {
 		if (generation !== this.#generation || this.mode !== 'camera') return;
 		const started = performance.now();
-		const pixels = this.#grabRoi();
-		if (pixels && this.#decoder) {
-			const decoded = await this.#decoder.decode(pixels, this.expect);
+		const crop = this.#grabRoi();
+		if (crop && this.#decoder) {
+			const decoded = await this.#decoder.decode(crop.pixels, this.expect, crop.native);
 			if (generation !== this.#generation) return;
 			this.decoderFailed = this.#decoder.failed;
 			if (this.decoderFailed) {
@@ -126,14 +126,24 @@ export class ScannerSession {
 		this.#schedule(generation, Math.max(0, SCAN_INTERVAL_MS - (performance.now() - started)));
 	}
 
-	/** The pixels under the aiming frame, scaled down to a decodable size. */
-	#grabRoi(): ImageData | null {
+	/**
+	 * The pixels under the aiming frame, scaled down to a decodable size, and unscaled as well when
+	 * that scaled them down (the canvas scales on the GPU; the worker tries fine bars at full size).
+	 */
+	#grabRoi(): { pixels: ImageData; native?: ImageData } | null {
 		const video = this.#video;
 		const box = this.#box;
 		if (!video || !box || video.readyState < 2 || !video.videoWidth) return null;
 		const roi = roiInVideo(video.videoWidth, video.videoHeight, box.clientWidth, box.clientHeight);
 		if (roi.width < 16 || roi.height < 16) return null;
 		const size = scaledSize(roi);
+		const pixels = this.#draw(video, roi, size);
+		if (!pixels) return null;
+		if (size.width === roi.width) return { pixels };
+		return { pixels, native: this.#draw(video, roi, scaledSize(roi, NATIVE_MAX_SIDE)) ?? undefined };
+	}
+
+	#draw(video: HTMLVideoElement, roi: Rect, size: { width: number; height: number }): ImageData | null {
 		this.#canvas ??= document.createElement('canvas');
 		const canvas = this.#canvas;
 		if (canvas.width !== size.width) canvas.width = size.width;

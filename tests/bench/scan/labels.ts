@@ -4,11 +4,11 @@
  * but that is not the asked code (WRONG: a misread, or the serial taken for the PPE's place), and
  * milliseconds per frame. Every reader gets the crop under the aiming frame, as the page grabs it.
  *
- * - chain (app): the app's chain, kind-aware (src/lib/scan/chain.ts `decodeFor`), on the crop at
- *   the app's ROI_MAX_SIDE;
+ * - chain (app): the app's chain, kind-aware (src/lib/scan/chain.ts `decodeFor`), given the crop
+ *   scaled to 960 px and the native crop, as the page sends them;
  * - chain before #18: the previous chain (first code found, crop scaled to 960 px);
- * - zxing-wasm defaults: readBarcodes with its default options, first code;
- * - @zxing/library TRY_HARDER: MultiFormatReader with TRY_HARDER, first code;
+ * - zxing-wasm defaults: readBarcodes with its default options on the native crop, first code;
+ * - @zxing/library TRY_HARDER: MultiFormatReader with TRY_HARDER on the native crop, first code;
  * - library stand-by (app, 2 frames): what the app does where WebAssembly cannot run: the library
  *   asked for the kind's symbologies, accepted only when a second frame (same label, fresh sensor
  *   noise) agrees.
@@ -22,7 +22,7 @@ import { createZxingLibraryEngine } from '../../../src/lib/scan/engines/zxing-li
 import { createZxingWasmEngine } from '../../../src/lib/scan/engines/zxing-wasm';
 import { toRgba } from '../../../src/lib/scan/image';
 import { FrameAgreement } from '../../../src/lib/scan/kinds';
-import { roiInVideo, scaledSize } from '../../../src/lib/scan/roi';
+import { NATIVE_MAX_SIDE, roiInVideo, scaledSize } from '../../../src/lib/scan/roi';
 import type { ScanImage } from '../../../src/lib/scan/types';
 import { addNoise, nodeZxingWasm } from '../../support/barcodes';
 import { cropFrame, DEGRADATIONS, FRAME_HEIGHT, FRAME_WIDTH, meterLabelSet, type LabelFrame } from '../../support/meter-label';
@@ -35,8 +35,10 @@ interface Reader {
 }
 
 interface Crops {
-	app: ScanImage;
-	old: ScanImage;
+	/** The crop at its native size (1024 × 403 for a 720p frame). */
+	native: ScanImage;
+	/** Scaled to 960 px, as the page's canvas scales it (outside the decoder's time, as in the app). */
+	scaled: ScanImage;
 }
 
 interface Tally {
@@ -65,22 +67,22 @@ function readers(): Reader[] {
 		return check.ok ? check.value : null;
 	};
 	return [
-		{ label: CHAIN, answer: async (f, c) => (await app.decodeFor(c.app, f.spec.ask)).read?.value ?? null },
-		{ label: 'chain before #18', answer: async (f, c) => accepted(f, (await app.decode(c.old))?.text) },
+		{ label: CHAIN, answer: async (f, c) => (await app.decodeFor(c.scaled, f.spec.ask, c.native)).read?.value ?? null },
+		{ label: 'chain before #18', answer: async (f, c) => accepted(f, (await app.decode(c.scaled))?.text) },
 		{
 			label: WASM_DEFAULTS,
 			answer: async (f, c) => {
 				await wasm.ready();
-				const [first] = await readBarcodes({ data: toRgba(c.app), width: c.app.width, height: c.app.height } as ImageData);
+				const [first] = await readBarcodes({ data: toRgba(c.native), width: c.native.width, height: c.native.height } as ImageData);
 				return accepted(f, first?.isValid ? first.text : null);
 			}
 		},
-		{ label: '@zxing/library TRY_HARDER', answer: async (f, c) => accepted(f, (await tryHarder.decode(c.app))?.text) },
+		{ label: '@zxing/library TRY_HARDER', answer: async (f, c) => accepted(f, (await tryHarder.decode(c.native))?.text) },
 		{
 			label: 'library stand-by (app, 2 frames)',
 			answer: async (f, c) => {
 				const agreement = new FrameAgreement();
-				for (const image of [c.app, addNoise(c.app, 6, f.spec.seed)]) {
+				for (const image of [c.native, addNoise(c.native, 6, f.spec.seed)]) {
 					const { read } = await standby.decodeFor(image, f.spec.ask);
 					if (!read) return null;
 					if (agreement.offer(read)) return read.value;
@@ -97,8 +99,9 @@ export async function runLabels(): Promise<BenchRow[]> {
 	const generated = performance.now() - started;
 	const rs = readers();
 	const roi = roiInVideo(FRAME_WIDTH, FRAME_HEIGHT, FRAME_WIDTH, FRAME_HEIGHT);
-	const appSize = scaledSize(roi);
-	const oldSize = scaledSize(roi, 960);
+	const scaled = scaledSize(roi);
+	const native = scaledSize(roi, NATIVE_MAX_SIDE);
+	const crops = (f: LabelFrame): Crops => ({ native: cropFrame(f.frame, roi, native), scaled: cropFrame(f.frame, roi, scaled) });
 	const tallies = new Map<string, Map<string, Tally>>();
 	const tally = (reader: string, cls: string) => {
 		let byClass = tallies.get(reader);
@@ -110,18 +113,18 @@ export async function runLabels(): Promise<BenchRow[]> {
 	const wrongOnes: string[] = [];
 
 	// Warm-up (JIT, WebAssembly instantiation), not counted.
-	const warm = { app: cropFrame(frames[0]!.frame, roi, appSize), old: cropFrame(frames[0]!.frame, roi, oldSize) };
+	const warm = crops(frames[0]!);
 	for (const r of rs) await r.answer(frames[0]!, warm);
 
 	let n = 0;
 	for (const frame of frames) {
-		const crops = { app: cropFrame(frame.frame, roi, appSize), old: cropFrame(frame.frame, roi, oldSize) };
+		const c = crops(frame);
 		n++;
 		for (let k = 0; k < rs.length; k++) {
 			// A different reader goes first for each frame: the first to touch fresh pixels pays for it.
 			const r = rs[(k + n) % rs.length]!;
 			const t0 = performance.now();
-			const value = await r.answer(frame, crops);
+			const value = await r.answer(frame, c);
 			const ms = performance.now() - t0;
 			for (const t of [tally(r.label, frame.degradation), tally(r.label, 'TOTAL'), ...(frame.degradation === 'tilted' ? [tally(r.label, `tilted ${frame.strength}°`)] : [])]) {
 				t.frames++;
@@ -138,7 +141,7 @@ export async function runLabels(): Promise<BenchRow[]> {
 	const cell = (t: Tally | undefined) => (t ? `${t.correct}/${t.frames} W${t.wrong} ${(t.ms / t.frames).toFixed(1)}ms` : '—');
 	const rows = [['class', ...labels], ...classes.map((c) => [c, ...labels.map((l) => cell(tallies.get(l)?.get(c)))])];
 	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-	process.stdout.write(`\n  Meter-label frames (${frames.length}, 1280×720, generated in ${(generated / 1000).toFixed(1)} s; crop ${appSize.width}×${appSize.height}): correct/frames, W = wrong values accepted, ms per frame\n`);
+	process.stdout.write(`\n  Meter-label frames (${frames.length}, 1280×720, generated in ${(generated / 1000).toFixed(1)} s; crop ${native.width}×${native.height}, scaled ${scaled.width}×${scaled.height}): correct/frames, W = wrong values accepted, ms per frame\n`);
 	for (const r of rows) process.stdout.write(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
 	process.stdout.write(`  wrong values: ${wrongOnes.length === 0 ? 'none' : '\n    ' + wrongOnes.join('\n    ')}\n\n`);
 
