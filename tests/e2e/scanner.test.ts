@@ -159,3 +159,69 @@ describe('scanner: reads a meter serial from the camera', () => {
 		}
 	});
 });
+
+/**
+ * Issue #18 in the browser, through the real worker: a generated nameplate with the serial and the
+ * PPE both in the aiming frame (the PPE is asked for, the serial printed first and larger), and a
+ * camera that sees no code at all (the glare/angle hint).
+ */
+describe('scanner on a meter nameplate', () => {
+	let app: RunningApp;
+	let dir: string;
+	const browsers: Browser[] = [];
+	let ppe = '';
+
+	async function scannerWith(video: string, kindLabel: string): Promise<{ page: Page; context: BrowserContext }> {
+		const browser = await chromium.launch({
+			executablePath: chromiumPath()!,
+			args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]
+		});
+		browsers.push(browser);
+		const context = await browser.newContext({ viewport: TABLET, locale: 'pl-PL', permissions: ['camera'] });
+		const page = await context.newPage();
+		await page.goto(`${app.url}/app/scan-check`);
+		await page.getByRole('heading', { name: 'Test skanera' }).waitFor();
+		await page.getByLabel(kindLabel).check();
+		await page.getByRole('button', { name: 'Uruchom test skanera' }).click();
+		return { page, context };
+	}
+
+	beforeAll(async () => {
+		dir = mkdtempSync(join(tmpdir(), 'wymiana-scan-label-e2e-'));
+		app = await startApp();
+	});
+	afterAll(async () => {
+		for (const b of browsers) await b.close();
+		await app?.stop();
+		if (dir) rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('takes the PPE when the serial is printed first and larger on the same plate', async () => {
+		const { labelFrame } = await import('../support/meter-label');
+		const f = await labelFrame('e2e', 'two-codes', 1, { seed: 4242, ask: 'ppe', serial: '2412345678', ppe: '590543000012345676', otherFirst: true });
+		ppe = f.expected;
+		const video = writeFakeCameraVideo(join(dir, 'plate.y4m'), f.frame, { width: 1280, height: 720, frames: 6 });
+		const { page, context } = await scannerWith(video, 'Numer PPE');
+		try {
+			await page.getByText(`Odczytano ${ppe}`, { exact: false }).waitFor({ timeout: 30_000 });
+			expect(await page.getByText('To jest numer licznika, a nie numer PPE.').count()).toBe(0);
+		} finally {
+			await context.close();
+		}
+	});
+
+	it('asks for another angle after a few seconds without any code', async () => {
+		const plate = { data: new Uint8ClampedArray(600 * 300).fill(200), width: 600, height: 300 };
+		const video = writeFakeCameraVideo(join(dir, 'blank.y4m'), plate, { width: 1280, height: 720, frames: 6 });
+		const { page, context } = await scannerWith(video, 'Numer licznika');
+		try {
+			await page.getByText(/^Nie widać kodu\. Zmień kąt tabletu/).waitFor({ timeout: 30_000 });
+			await page.screenshot({ path: join(shots, 'scanner-no-code-hint-1280.png') });
+			await page.setViewportSize(PHONE);
+			await page.screenshot({ path: join(shots, 'scanner-no-code-hint-390.png') });
+			expect(await page.getByRole('button', { name: 'Wpisz ręcznie' }).isVisible()).toBe(true);
+		} finally {
+			await context.close();
+		}
+	});
+});

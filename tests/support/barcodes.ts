@@ -149,12 +149,10 @@ export function boxBlur(image: ScanImage, radius: number): ScanImage {
 	return { data: pass(pass(g.data, true), false), width, height };
 }
 
-/** Adds uniform noise of ±amplitude grey levels from a seeded generator (same image every run). */
-export function addNoise(image: ScanImage, amplitude: number, seed = 1): ScanImage {
-	const g = toGrey(image);
+/** xorshift32: the same numbers in [0, 1) for the same seed on every machine. */
+export function seeded(seed: number): () => number {
 	let s = seed >>> 0 || 1;
-	const next = () => {
-		// xorshift32
+	return () => {
 		s ^= s << 13;
 		s >>>= 0;
 		s ^= s >>> 17;
@@ -162,6 +160,12 @@ export function addNoise(image: ScanImage, amplitude: number, seed = 1): ScanIma
 		s >>>= 0;
 		return s / 0x100000000;
 	};
+}
+
+/** Adds uniform noise of ±amplitude grey levels from a seeded generator (same image every run). */
+export function addNoise(image: ScanImage, amplitude: number, seed = 1): ScanImage {
+	const g = toGrey(image);
+	const next = seeded(seed);
 	const out = new Uint8ClampedArray(g.data.length);
 	for (let i = 0; i < out.length; i++) out[i] = g.data[i]! + Math.round((next() * 2 - 1) * amplitude);
 	return { data: out, width: g.width, height: g.height };

@@ -17,6 +17,10 @@ function scripted(name: EngineName, answer: ScanResult | null | Error) {
 			engine.calls++;
 			if (answer instanceof Error) throw answer;
 			return answer;
+		},
+		async decodeAll() {
+			const one = await engine.decode();
+			return one ? [one] : [];
 		}
 	};
 	return engine satisfies ScanEngine;

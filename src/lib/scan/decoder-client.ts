@@ -3,13 +3,14 @@
 // assets for the service worker to precache, not the worker's, and the decoder must work offline.
 import wasmUrl from 'zxing-wasm/reader/zxing_reader.wasm?url';
 import DecoderWorker from './decoder.worker?worker';
-import type { ChainResult } from './chain';
+import type { CodeKind } from '$lib/domain/codes';
+import { NOTHING, type KindDecode } from './kinds';
 import type { DecoderRequest, DecoderResponse } from './decoder-protocol';
 
 export class DecoderClient {
 	#worker: Worker;
 	#nextId = 1;
-	#pending = new Map<number, (result: ChainResult | null) => void>();
+	#pending = new Map<number, (result: KindDecode) => void>();
 	/** Set when no engine works on this device: scanning is pointless, manual entry remains. */
 	failed = false;
 
@@ -33,12 +34,22 @@ export class DecoderClient {
 		this.#worker.postMessage(message, transfer);
 	}
 
-	decode(pixels: ImageData): Promise<ChainResult | null> {
+	/**
+	 * Every code in the crop is decoded; the answer is the one of `kind`, or which other kind was
+	 * seen. `native`: the same crop unscaled, when `pixels` was scaled down (fine bars).
+	 */
+	decode(pixels: ImageData, kind: CodeKind, native?: ImageData): Promise<KindDecode> {
 		const id = this.#nextId++;
 		return new Promise((resolve) => {
 			this.#pending.set(id, resolve);
 			const buffer = pixels.data.buffer as ArrayBuffer;
-			this.#send({ type: 'decode', id, buffer, width: pixels.width, height: pixels.height }, [buffer]);
+			const transfer: Transferable[] = [buffer];
+			let nativePart: { buffer: ArrayBuffer; width: number; height: number } | undefined;
+			if (native) {
+				nativePart = { buffer: native.data.buffer as ArrayBuffer, width: native.width, height: native.height };
+				transfer.push(nativePart.buffer);
+			}
+			this.#send({ type: 'decode', id, kind, buffer, width: pixels.width, height: pixels.height, native: nativePart }, transfer);
 		});
 	}
 
@@ -48,7 +59,7 @@ export class DecoderClient {
 	}
 
 	#settleAll(): void {
-		for (const resolve of this.#pending.values()) resolve(null);
+		for (const resolve of this.#pending.values()) resolve(NOTHING);
 		this.#pending.clear();
 	}
 }

@@ -3,11 +3,12 @@
  * Decodes camera crops off the main thread, so the video and the buttons stay smooth while an
  * engine works. One request at a time: the page sends the next crop only after an answer.
  */
-import { createDecoderChain, type ChainResult, type DecoderChain } from './chain';
+import { createDecoderChain, type DecoderChain } from './chain';
 import { createNativeEngine } from './engines/native';
 import { createZxingLibraryEngine } from './engines/zxing-library';
 import { createZxingWasmEngine } from './engines/zxing-wasm';
 import type { DecoderRequest, DecoderResponse } from './decoder-protocol';
+import { NOTHING, type KindDecode } from './kinds';
 import type { EngineName, ScanEngine } from './types';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -38,9 +39,10 @@ scope.onmessage = async (event: MessageEvent<DecoderRequest>) => {
 	}
 	if (!chain) throw new Error('decoder worker: decode before init');
 	const c = await chain;
-	let result: ChainResult | null = null;
+	let result: KindDecode = NOTHING;
 	try {
-		result = await c.decode({ data: new Uint8ClampedArray(req.buffer), width: req.width, height: req.height });
+		const native = req.native ? { data: new Uint8ClampedArray(req.native.buffer), width: req.native.width, height: req.native.height } : undefined;
+		result = await c.decodeFor({ data: new Uint8ClampedArray(req.buffer), width: req.width, height: req.height }, req.kind, native);
 	} catch {
 		// An answer all the same: the page waits for one before sending the next crop.
 	}

@@ -51,3 +51,46 @@ export function rotate90(image: ScanImage, quarterTurns: number): ScanImage {
 	}
 	return { data: out, width: ow, height: oh };
 }
+
+/** For each output index: the source index to its left and the weight of the one after it. */
+function linearTaps(from: number, to: number): { index: Int32Array; frac: Float32Array } {
+	const scale = from / to;
+	const index = new Int32Array(to);
+	const frac = new Float32Array(to);
+	for (let o = 0; o < to; o++) {
+		const at = Math.min(from - 1.001, Math.max(0, (o + 0.5) * scale - 0.5));
+		index[o] = Math.floor(at);
+		frac[o] = at - index[o]!;
+	}
+	return { index, frac };
+}
+
+/**
+ * Grey copy scaled down so its longest side is at most `maxSide` (bilinear, as a canvas draws a
+ * slightly smaller image); the image itself (as grey) when it is small enough already. Meant for
+ * factors above ½ (the aiming crop of a 720p or 1080p frame to 960 px).
+ */
+export function downscaleLuminance(image: ScanImage, maxSide: number): ScanImage {
+	const lum = toLuminance(image);
+	const { width: w, height: h } = image;
+	const factor = maxSide / Math.max(w, h);
+	if (factor >= 1) return { data: lum, width: w, height: h };
+	const ow = Math.max(1, Math.round(w * factor));
+	const oh = Math.max(1, Math.round(h * factor));
+	const cols = linearTaps(w, ow);
+	const lines = linearTaps(h, oh);
+	const out = new Uint8ClampedArray(ow * oh);
+	for (let y = 0; y < oh; y++) {
+		const top = lines.index[y]! * w;
+		const bottom = top + w;
+		const fy = lines.frac[y]!;
+		for (let x = 0; x < ow; x++) {
+			const i = cols.index[x]!;
+			const fx = cols.frac[x]!;
+			const a = lum[top + i]! + (lum[top + i + 1]! - lum[top + i]!) * fx;
+			const b = lum[bottom + i]! + (lum[bottom + i + 1]! - lum[bottom + i]!) * fx;
+			out[y * ow + x] = (a + (b - a) * fy + 0.5) | 0;
+		}
+	}
+	return { data: out, width: ow, height: oh };
+}

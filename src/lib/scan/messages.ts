@@ -37,3 +37,8 @@ export function codeKindName(kind: CodeKind): string {
 export function manualHint(kind: CodeKind): string {
 	return kind === 'ppe' ? m.scan_manual_hint_ppe() : kind === 'meter_serial' ? m.scan_manual_hint_meter_serial() : m.scan_manual_hint_seal();
 }
+
+/** After a few seconds without any code: what usually hides the bars (a reflection, movement). */
+export function missHint(torchOn: boolean): string {
+	return torchOn ? m.scan_hint_glare_torch() : m.scan_hint_glare();
+}

@@ -18,6 +18,13 @@ export const AIM = { left: 0.1, top: 0.22, width: 0.8, height: 0.56 } as const;
 export const ROI_MAX_SIDE = 960;
 
 /**
+ * Longest side of the second, unscaled crop the page sends along when the first one was scaled
+ * down: the chain tries it on a miss, for bars ~1.6 px wide that the downscale blurs away (a 720p
+ * frame's aiming crop is 1024 px wide).
+ */
+export const NATIVE_MAX_SIDE = 1280;
+
+/**
  * The aiming frame (fractions of a box of boxWidth × boxHeight CSS pixels showing the video with
  * object-fit: cover) in the video's own pixels, clamped to the frame.
  */

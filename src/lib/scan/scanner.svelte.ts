@@ -6,9 +6,9 @@ import { checkCode, type CodeKind } from '$lib/domain/codes';
 import { CameraError, mayOpenAutomatically, openRearCamera, setTorch, stopStream, torchSupported, type CameraProblem } from './camera';
 import { DecoderClient } from './decoder-client';
 import { prepareSound, successFeedback, wrongCodeFeedback } from './feedback';
-import { codeProblemMessage } from './messages';
-import { roiInVideo, scaledSize } from './roi';
-import type { ScanFormat } from './types';
+import { FrameAgreement, MissStreak, type KindDecode, type KindRead } from './kinds';
+import { codeProblemMessage, missHint } from './messages';
+import { NATIVE_MAX_SIDE, roiInVideo, scaledSize, type Rect } from './roi';
 
 export interface ScanOutcome {
 	value: string;
@@ -19,12 +19,6 @@ export interface ScanOutcome {
 /** A few frames a second: quick enough to feel instant, easy on a tablet's battery. */
 export const SCAN_INTERVAL_MS = 200;
 
-/**
- * Symbologies without a mandatory check character can misread a bar; their code is accepted
- * only when two frames in a row agree. The others carry a checksum or error correction.
- */
-const NEEDS_CONFIRMATION: ReadonlySet<ScanFormat> = new Set(['CODE_39']);
-
 export type ScannerMode = 'starting' | 'camera' | 'manual';
 
 export class ScannerSession {
@@ -34,7 +28,10 @@ export class ScannerSession {
 	decoderFailed = $state(false);
 	torchAvailable = $state(false);
 	torchOn = $state(false);
-	/** A code was read but is not the one asked for: said in words, scanning goes on. */
+	/**
+	 * A code was read but is not the one asked for, or nothing has been read for a while (glare,
+	 * blur): said in words, scanning goes on.
+	 */
 	notice = $state<string | null>(null);
 	/** The accepted code, shown briefly before the screen moves on. */
 	found = $state<string | null>(null);
@@ -49,7 +46,8 @@ export class ScannerSession {
 	#generation = 0;
 	#closed = false;
 	#lastWrong: string | null = null;
-	#pendingConfirmation: string | null = null;
+	#agreement = new FrameAgreement();
+	#misses = new MissStreak();
 	#video: HTMLVideoElement | null = null;
 	#box: HTMLElement | null = null;
 
@@ -113,9 +111,9 @@ export class ScannerSession {
 	async #tick(generation: number): Promise<void> {
 		if (generation !== this.#generation || this.mode !== 'camera') return;
 		const started = performance.now();
-		const pixels = this.#grabRoi();
-		if (pixels && this.#decoder) {
-			const result = await this.#decoder.decode(pixels);
+		const crop = this.#grabRoi();
+		if (crop && this.#decoder) {
+			const decoded = await this.#decoder.decode(crop.pixels, this.expect, crop.native);
 			if (generation !== this.#generation) return;
 			this.decoderFailed = this.#decoder.failed;
 			if (this.decoderFailed) {
@@ -123,19 +121,29 @@ export class ScannerSession {
 				this.mode = 'manual';
 				return;
 			}
-			if (result && this.#accept(result.text, result.format)) return;
+			if (this.#take(decoded)) return;
 		}
 		this.#schedule(generation, Math.max(0, SCAN_INTERVAL_MS - (performance.now() - started)));
 	}
 
-	/** The pixels under the aiming frame, scaled down to a decodable size. */
-	#grabRoi(): ImageData | null {
+	/**
+	 * The pixels under the aiming frame, scaled down to a decodable size, and unscaled as well when
+	 * that scaled them down (the canvas scales on the GPU; the worker tries fine bars at full size).
+	 */
+	#grabRoi(): { pixels: ImageData; native?: ImageData } | null {
 		const video = this.#video;
 		const box = this.#box;
 		if (!video || !box || video.readyState < 2 || !video.videoWidth) return null;
 		const roi = roiInVideo(video.videoWidth, video.videoHeight, box.clientWidth, box.clientHeight);
 		if (roi.width < 16 || roi.height < 16) return null;
 		const size = scaledSize(roi);
+		const pixels = this.#draw(video, roi, size);
+		if (!pixels) return null;
+		if (size.width === roi.width) return { pixels };
+		return { pixels, native: this.#draw(video, roi, scaledSize(roi, NATIVE_MAX_SIDE)) ?? undefined };
+	}
+
+	#draw(video: HTMLVideoElement, roi: Rect, size: { width: number; height: number }): ImageData | null {
 		this.#canvas ??= document.createElement('canvas');
 		const canvas = this.#canvas;
 		if (canvas.width !== size.width) canvas.width = size.width;
@@ -146,26 +154,31 @@ export class ScannerSession {
 		return ctx.getImageData(0, 0, size.width, size.height);
 	}
 
-	/** True when the code is taken (the scanner is done). */
-	#accept(text: string, format: ScanFormat): boolean {
-		const check = checkCode(this.expect, text);
-		if (!check.ok) {
-			this.#pendingConfirmation = null;
-			this.notice = codeProblemMessage(this.expect, check);
+	/** Weighs one frame's answer; true when the code is taken (the scanner is done). */
+	#take(decoded: KindDecode): boolean {
+		this.#misses.record(decoded);
+		if (decoded.read) return this.#accept(decoded.read);
+		this.#agreement.reset();
+		if (decoded.wrongKind) {
+			this.notice = codeProblemMessage(this.expect, { ok: false, problem: 'wrong_kind', detectedKind: decoded.wrongKind });
 			// Buzz once per wrong code, not five times a second while it stays in the frame.
-			if (this.#lastWrong !== text) wrongCodeFeedback();
-			this.#lastWrong = text;
-			return false;
+			if (this.#lastWrong !== decoded.wrongKind) wrongCodeFeedback();
+			this.#lastWrong = decoded.wrongKind;
+		} else {
+			this.#lastWrong = null;
+			this.notice = this.#misses.hint ? missHint(this.torchOn) : null;
 		}
-		if (NEEDS_CONFIRMATION.has(format) && this.#pendingConfirmation !== check.value) {
-			this.#pendingConfirmation = check.value;
-			return false;
-		}
+		return false;
+	}
+
+	#accept(read: KindRead): boolean {
+		// A read that needs a second frame (Code 39, the fallback engine) waits for the next one.
+		if (!this.#agreement.offer(read)) return false;
 		this.notice = null;
-		this.found = check.value;
+		this.found = read.value;
 		successFeedback();
 		this.#stopCamera();
-		this.deliver({ value: check.value, format, source: 'camera' });
+		this.deliver({ value: read.value, format: read.format, source: 'camera' });
 		return true;
 	}
 

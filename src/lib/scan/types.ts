@@ -24,8 +24,26 @@ export interface ScanResult {
 
 export type EngineName = 'native' | 'zxing-wasm' | 'zxing-library';
 
+/** What a caller wants from one image: which symbologies, and when a pass has found enough. */
+export interface DecodeWant {
+	/** Read only these symbologies (all of SCAN_FORMATS when absent). */
+	formats?: readonly ScanFormat[];
+	/**
+	 * A code the caller can use; an engine with several passes stops after the first pass that
+	 * found one, and otherwise tries its next (slower) pass. All codes found are returned.
+	 */
+	enough?: (result: ScanResult) => boolean;
+	/**
+	 * 'quick': the engine's first, cheap pass only; 'thorough': only the passes after it (the
+	 * caller ran the quick one already); 'all' (default): quick, then the others on a miss.
+	 */
+	passes?: 'quick' | 'thorough' | 'all';
+}
+
 export interface ScanEngine {
 	readonly name: EngineName;
 	/** The first code found in the image, or null. Throws only when the engine itself is broken. */
 	decode(image: ScanImage): Promise<ScanResult | null>;
+	/** Every code found in the image (of the wanted symbologies). Throws only when the engine is broken. */
+	decodeAll(image: ScanImage, want?: DecodeWant): Promise<ScanResult[]>;
 }

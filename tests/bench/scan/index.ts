@@ -17,6 +17,7 @@ import { createZxingWasmEngine, ZXING_WASM_PASSES } from '../../../src/lib/scan/
 import type { ScanImage, ScanResult } from '../../../src/lib/scan/types';
 import { addNoise, nodeZxingWasm, pngToImage } from '../../support/barcodes';
 import type { BenchRow } from '../report';
+import { runLabels } from './labels';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 export const BLACKBOX = resolve(ROOT, '../shared/testdata/zxing-blackbox');
@@ -94,7 +95,14 @@ async function timed(c: Candidate, image: ScanImage): Promise<{ result: ScanResu
 	return { result, ms: best };
 }
 
+/** Both sets; SCAN_ONLY=labels or SCAN_ONLY=blackbox runs one of them. */
 export async function run(): Promise<BenchRow[]> {
+	const only = process.env.SCAN_ONLY;
+	const rows = only === 'labels' ? [] : await runBlackbox();
+	return only === 'blackbox' ? rows : [...rows, ...(await runLabels())];
+}
+
+async function runBlackbox(): Promise<BenchRow[]> {
 	if (!existsSync(join(BLACKBOX, 'expected.json'))) {
 		process.stdout.write(`  scan: ${BLACKBOX} not found; skipped\n`);
 		return [];

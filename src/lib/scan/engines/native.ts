@@ -4,7 +4,7 @@
  * The constructor is passed in, so tests give it a fake and the worker gives it the global.
  */
 import { toRgba } from '../image';
-import type { ScanEngine, ScanFormat, ScanImage, ScanResult } from '../types';
+import type { DecodeWant, ScanEngine, ScanFormat, ScanImage, ScanResult } from '../types';
 
 /** The part of the Shape Detection API used here (not yet in TypeScript's DOM types). */
 export interface DetectedBarcodeLike {
@@ -51,15 +51,25 @@ export async function createNativeEngine(
 	}
 	if (supported.length === 0) return null;
 	const detector = new Detector({ formats: supported });
+	const detectAll = async (image: ScanImage): Promise<ScanResult[]> => {
+		const found = await detector.detect(makeImageData(toRgba(image), image.width, image.height));
+		const out: ScanResult[] = [];
+		for (const code of found) {
+			const format = FORMATS[code.format];
+			if (format && code.rawValue) out.push({ text: code.rawValue, format });
+		}
+		return out;
+	};
 	return {
 		name: 'native',
 		async decode(image: ScanImage): Promise<ScanResult | null> {
-			const found = await detector.detect(makeImageData(toRgba(image), image.width, image.height));
-			for (const code of found) {
-				const format = FORMATS[code.format];
-				if (format && code.rawValue) return { text: code.rawValue, format };
-			}
-			return null;
+			return (await detectAll(image))[0] ?? null;
+		},
+		// The platform detector reports every code in the image at once; the wanted formats filter it.
+		async decodeAll(image: ScanImage, want: DecodeWant = {}): Promise<ScanResult[]> {
+			if (want.passes === 'thorough') return [];
+			const all = await detectAll(image);
+			return want.formats ? all.filter((r) => want.formats!.includes(r.format)) : all;
 		}
 	};
 }

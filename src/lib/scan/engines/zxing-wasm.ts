@@ -6,7 +6,7 @@
  */
 import { prepareZXingModule, readBarcodes, type ReaderOptions, type ReadInputBarcodeFormat } from 'zxing-wasm/reader';
 import { toRgba } from '../image';
-import type { ScanEngine, ScanFormat, ScanImage, ScanResult } from '../types';
+import type { DecodeWant, ScanEngine, ScanFormat, ScanImage, ScanResult } from '../types';
 
 export type WasmSource = { url: string } | { binary: ArrayBuffer | Uint8Array };
 
@@ -22,6 +22,16 @@ const FORMATS: Record<string, ScanFormat> = {
 	Code39Ext: 'CODE_39'
 };
 const READ_FORMATS: ReadInputBarcodeFormat[] = ['Code128', 'DataMatrix', 'QRCode', 'EAN13', 'EAN8', 'Code39'];
+const TO_READ: Record<ScanFormat, ReadInputBarcodeFormat> = {
+	CODE_128: 'Code128',
+	DATA_MATRIX: 'DataMatrix',
+	QR_CODE: 'QRCode',
+	EAN_13: 'EAN13',
+	EAN_8: 'EAN8',
+	CODE_39: 'Code39'
+};
+/** A meter nameplate carries two or three codes (serial, PPE, a DataMatrix); a few more is plenty. */
+const MAX_SYMBOLS_ALL = 6;
 
 const BASE_OPTIONS: ReaderOptions = {
 	formats: READ_FORMATS,
@@ -44,6 +54,16 @@ export const ZXING_WASM_PASSES: readonly ReaderOptions[] = [
 	{ ...BASE_OPTIONS, tryHarder: true, tryDenoise: true }
 ];
 
+/**
+ * The passes for a scan step's camera crop (decodeAll), measured on the meter-label frames of
+ * tests/bench/scan (README, scanner section): labels are dark on light and roughly level, so the
+ * quick pass skips the inverted and turned searches; the thorough pass on a miss adds them back.
+ */
+export const ZXING_WASM_KIND_PASSES: readonly ReaderOptions[] = [
+	{ ...BASE_OPTIONS, tryHarder: false, tryRotate: false, tryInvert: false, tryDownscale: false },
+	{ ...BASE_OPTIONS, tryHarder: true, tryInvert: false }
+];
+
 let prepared: Promise<unknown> | null = null;
 let preparedFor: WasmSource | null = null;
 
@@ -63,7 +83,11 @@ function prepare(source: WasmSource): Promise<unknown> {
 	return prepared;
 }
 
-export function createZxingWasmEngine(source: WasmSource, passes: readonly ReaderOptions[] = ZXING_WASM_PASSES): ScanEngine & { ready(): Promise<void> } {
+export function createZxingWasmEngine(
+	source: WasmSource,
+	passes: readonly ReaderOptions[] = ZXING_WASM_PASSES,
+	kindPasses: readonly ReaderOptions[] = ZXING_WASM_KIND_PASSES
+): ScanEngine & { ready(): Promise<void> } {
 	return {
 		name: 'zxing-wasm',
 		async ready() {
@@ -79,6 +103,22 @@ export function createZxingWasmEngine(source: WasmSource, passes: readonly Reade
 				}
 			}
 			return null;
+		},
+		async decodeAll(image: ScanImage, want: DecodeWant = {}): Promise<ScanResult[]> {
+			await prepare(source);
+			const pixels = { data: toRgba(image), width: image.width, height: image.height } as ImageData;
+			const formats = want.formats ? want.formats.map((f) => TO_READ[f]) : READ_FORMATS;
+			const found: ScanResult[] = [];
+			const which = want.passes ?? 'all';
+			const selected = which === 'quick' ? kindPasses.slice(0, 1) : which === 'thorough' ? kindPasses.slice(1) : kindPasses;
+			for (const options of selected) {
+				for (const r of await readBarcodes(pixels, { ...options, formats, maxNumberOfSymbols: MAX_SYMBOLS_ALL })) {
+					const format = FORMATS[r.format];
+					if (r.isValid && format && !found.some((f) => f.text === r.text && f.format === format)) found.push({ text: r.text, format });
+				}
+				if (found.some((f) => (want.enough ? want.enough(f) : true))) break;
+			}
+			return found;
 		}
 	};
 }
