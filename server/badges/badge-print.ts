@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { formatDayFullIn } from '../../src/lib/domain/format';
+import { dateFormat, dayToDate } from '../../src/lib/domain/format';
 import { warsawDate } from '../../src/lib/domain/time';
 import { hotlineText } from '../../src/lib/public/operator-text';
 import { operatorInfo } from '../operator/operator-config';
@@ -65,7 +65,7 @@ export async function printCrewCards(ctx: PrintContext, crewId: string, now = ne
 	const keys = await publicKeys(ctx.db);
 	const cards: BadgeCardData[] = [];
 	for (const w of workers) cards.push(await cardData(ctx, w, keys));
-	const printedOn = formatDayFullIn(ctx.locale, warsawDate(now));
+	const printedOn = dateFormat(ctx.locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(dayToDate(warsawDate(now)));
 	const pdf = cards.length
 		? await renderBadgeCards(cards, ctx.locale, {
 				title: translate('office_batch_title', { crew: crew.name }, ctx.locale),

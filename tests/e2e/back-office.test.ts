@@ -108,8 +108,9 @@ describe('back office: workers, warehouse, audit (admin at 1440×900) and the ta
 		await p.getByLabel('Powód').fill('zgubiony identyfikator');
 		await p.getByRole('button', { name: 'Wydaj nowy numer' }).click();
 		await p.getByText('Wydano nowy numer identyfikatora.').waitFor();
+		// The detail reloads after the change: wait for the new number to replace the old one.
+		await expect.poll(async () => (await p.locator('.big-number').innerText()).trim(), { timeout: 15_000 }).not.toBe(badge);
 		const renewed = (await p.locator('.big-number').innerText()).trim();
-		expect(renewed).not.toBe(badge);
 		expect(await verifyStatus(badge)).toBe('revoked');
 		expect(await verifyStatus(renewed)).toBe('valid');
 		// Someone checks the old number: the planners' watch flags it with the number the worker carries now.
@@ -241,7 +242,7 @@ describe('back office: workers, warehouse, audit (admin at 1440×900) and the ta
 		await t.goto(`${app.url}/app/job/${encodeURIComponent(String(job.id))}`);
 		await t.getByRole('button', { name: 'Rozpocznij pracę' }).click();
 		await t.getByRole('link', { name: 'Przejdź do wymiany' }).click();
-		await t.getByRole('button', { name: 'Tak, mieszkaniec jest' }).click();
+		await t.getByRole('button', { name: 'Tak, jest na miejscu' }).click();
 		await t.getByRole('heading', { name: 'Stary licznik' }).waitFor();
 		await typeCode('Skanuj numer starego licznika', 'Numer licznika', String(job.serial));
 		await t.getByText(`Zgodny: ${job.serial}`).waitFor();
@@ -269,7 +270,10 @@ describe('back office: workers, warehouse, audit (admin at 1440×900) and the ta
 		await t.getByRole('button', { name: 'Zapisz odczyty' }).click();
 		await typeCode('Skanuj założoną plombę', 'Numer plomby', 'PL500000');
 		await t.locator('.applied li', { hasText: 'PL500000' }).waitFor();
-		await photo('Zrób zdjęcie nowego licznika', t.getByRole('heading', { name: 'Uruchomienie licznika' }));
+		// The photo does not end the step (a second seal may follow): the fitter moves on.
+		await photo('Zrób zdjęcie nowego licznika');
+		await t.getByRole('button', { name: 'Zatwierdź i dalej' }).click();
+		await t.getByRole('heading', { name: 'Uruchomienie licznika' }).waitFor();
 		await t.getByLabel('Stycznik zamknięty').check();
 		await t.getByLabel('Napięcie i kolejność faz sprawdzone').check();
 		await t.getByRole('button', { name: 'Zgłoś licznik do systemu HES' }).click();

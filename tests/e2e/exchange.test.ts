@@ -360,7 +360,7 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
 		const db = serverDb();
 		try {
-			expect(db.prepare('select status, attempt from jobs where id = ?').get(target.noAccessJobId)).toEqual({ status: 'no_access', attempt: 2 });
+			expect(db.prepare('select status, attempt from jobs where id = ?').get(target.noAccessJobId)).toEqual({ status: 'no_access', attempt: 1 });
 			expect(db.prepare('select attempt, notice_left from no_access_visits where job_id = ?').all(target.noAccessJobId)).toEqual([{ attempt: 1, notice_left: 1 }]);
 		} finally {
 			db.close();

@@ -13,6 +13,7 @@ import { householdLines, type MeterConfig } from '../support/meter-simulator';
 import { CHROMIUM_ARGS, chromiumPath, untilServiceWorkerControls } from './browser';
 import { startApp, type RunningApp } from './app-server';
 import { submitSignIn } from './sign-in';
+import { formatDecimalIn } from '$lib/domain/format';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -217,6 +218,8 @@ describe('optical port: old meter read through the probe, offline, then synced',
 			return [...new Uint8Array(await blob.arrayBuffer())];
 		}));
 		await page.locator('label.take', { hasText: 'Zrób zdjęcie nowego licznika' }).locator('xpath=following-sibling::input[1]').setInputFiles({ name: 'lzo.jpg', mimeType: 'image/jpeg', buffer: photo });
+		// The photo does not end the step (a second seal may follow): the fitter moves on.
+		await page.getByRole('button', { name: 'Zatwierdź i dalej' }).click();
 		await page.getByRole('heading', { name: 'Uruchomienie licznika' }).waitFor({ timeout: 60_000 });
 		await page.getByLabel('Stycznik zamknięty').check();
 		await page.getByLabel('Napięcie i kolejność faz sprawdzone').check();
@@ -258,12 +261,13 @@ describe('optical port: old meter read through the probe, offline, then synced',
 			const file = join(profile, 'protocol.pdf');
 			writeFileSync(file, pdf);
 			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-			const optical = text.split('\n').filter((l) => l.includes('odczyt optyczny'));
+			// Readings print as Poles write them (38 680,9 kWh; the group separator may be a no-break space).
+			const optical = text.split('\n').map((l) => l.replace(/[\u00a0\u202f]/g, ' ')).filter((l) => l.includes('odczyt optyczny'));
 			// Every register of both meters, each on its own line with its value.
 			expect(optical).toHaveLength(2 * registersFor(target.tariff, target.prosumer).length);
 			for (const r of registersFor(target.tariff, target.prosumer)) {
-				expect(optical.some((l) => l.includes(r) && l.includes(`${meterValues[r]!} kWh`))).toBe(true);
-				expect(optical.some((l) => l.includes(r) && /\s0(\.0+)? kWh · odczyt optyczny/.test(l))).toBe(true);
+				expect(optical.some((l) => l.includes(r) && l.includes(`${formatDecimalIn('pl', meterValues[r]!).replace(/[\u00a0\u202f]/g, ' ')} kWh`))).toBe(true);
+				expect(optical.some((l) => l.includes(r) && /\s0(,0+)? kWh · odczyt optyczny/.test(l))).toBe(true);
 			}
 		} finally {
 			db.close();
