@@ -22,7 +22,7 @@ export interface NotifyPolicy {
 	/** A claim older than this belongs to a dead worker: its message becomes `uncertain`. */
 	claimMs: number;
 	batch: number;
-	/** Messages marked `sending` in one commit ahead of their hand-over (a crash leaves up to twice this many `uncertain`). */
+	/** Messages marked `sending` in one commit ahead of their hand-over (a crash leaves up to twice this many `uncertain`, plus the one in hand). */
 	markAhead: number;
 }
 
