@@ -106,21 +106,26 @@ export function openDatabase(url: string | undefined = process.env.DATABASE_URL)
 		const db = new Kysely<DB>({
 			dialect: new PostgresDialect({
 				pool: {
-					async connect() {
-						let client: pg.PoolClient;
-						try {
-							client = await pool.connect();
-						} catch (err) {
-							availability.report(err);
-							throw err;
-						}
-						// A connection held between queries (inside a transaction) gets the same event.
-						if (!watched.has(client)) {
-							watched.add(client);
-							client.on('error', (err) => availability.report(err));
-						}
-						return client;
-					},
+					// The callback form, not `await pool.connect()`: the pool hands a new connection over
+					// while reading the server's "ready" message, and a "terminating connection" right
+					// behind it in the same packet (a backend killed as it starts) is read before an
+					// awaiting caller runs; with no 'error' listener by then the process would exit.
+					connect: () =>
+						new Promise<pg.PoolClient>((resolve, reject) => {
+							pool.connect((err, client) => {
+								if (err || !client) {
+									availability.report(err);
+									reject(err ?? new Error('no connection from the pool'));
+									return;
+								}
+								// A connection held between queries (inside a transaction) gets the same event.
+								if (!watched.has(client)) {
+									watched.add(client);
+									client.on('error', (e) => availability.report(e));
+								}
+								resolve(client);
+							});
+						}),
 					end: () => pool.end()
 				}
 			}),

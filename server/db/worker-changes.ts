@@ -49,6 +49,9 @@ function postgresListener(url: string): WorkerChanges {
 			listening = false;
 			client = null;
 			c.removeAllListeners();
+			// Anything the dying connection still reads (a second error in the same packet) must not
+			// be an unhandled 'error' event.
+			c.on('error', () => {});
 			void c.end().catch(() => {});
 			if (closed) return;
 			if (err) log.warn({ err }, 'workers change listener lost; cached badge pages are off until it is back');

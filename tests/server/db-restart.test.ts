@@ -1,5 +1,7 @@
 import pg from 'pg';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '$server/db/database';
 import { AppProcess, freePort } from '../support/app-process';
 import { startTcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase, postgresUrl, type TestDatabase } from './harness';
@@ -159,6 +161,42 @@ describe.skipIf(!postgresUrl)('a PostgreSQL restart under two running instances 
 			}
 		} finally {
 			await tdb.db.updateTable('workers').set({ status: 'active' }).where('id', '=', worker.id).execute();
+		}
+	});
+});
+
+describe.skipIf(!postgresUrl)('a connection killed as it starts [postgres]', () => {
+	it('is reported and replaced, and the process keeps running, when "ready" and "terminating" arrive in one packet', async () => {
+		// Found under CI load: a backend terminated right after its start-up reached the pool as one
+		// packet; the pool had handed the connection to an awaiting caller that had not yet put its
+		// 'error' listener on it, and the process exited on an unhandled 'error' event.
+		const url = new URL(postgresUrl!);
+		const relay = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+		url.hostname = '127.0.0.1';
+		url.port = String(relay.port);
+		const database = openDatabase(url.toString());
+		const uncaught: unknown[] = [];
+		const onUncaught = (err: unknown) => uncaught.push(err);
+		process.prependListener('uncaughtException', onUncaught);
+		try {
+			relay.terminateNextAfterReady();
+			const started = Date.now();
+			const refused = await sql`select 1 as one`.execute(database.db).then(
+				() => null,
+				(err: Error) => err
+			);
+			await sleep(100);
+			expect(uncaught).toEqual([]);
+			expect(refused?.message).toMatch(/connection error|terminat/i);
+			// Reported as the database going away (its probe may already have found it back).
+			expect(database.availability.lastFailureAt).toBeGreaterThanOrEqual(started);
+			// The next connection is a good one: the same pool serves again.
+			await until('the database is taken as back', async () => database.availability.available);
+			expect((await sql<{ one: number }>`select 1 as one`.execute(database.db)).rows[0]!.one).toBe(1);
+		} finally {
+			process.off('uncaughtException', onUncaught);
+			await database.close();
+			await relay.close();
 		}
 	});
 });
