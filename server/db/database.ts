@@ -152,6 +152,9 @@ export function openDatabase(url: string | undefined = process.env.DATABASE_URL)
 	client.pragma('foreign_keys = ON');
 	client.pragma('busy_timeout = 5000');
 	client.pragma('synchronous = NORMAL');
+	// SQLite's own lower() folds ASCII only: "Żeromskiego" would never match "żeromskiego" in a
+	// search. PostgreSQL's folds every letter; this makes SQLite's do the same.
+	client.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLocaleLowerCase('pl-PL') : s));
 	const db = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: withStatementCache(client) }) });
 	return {
 		db,

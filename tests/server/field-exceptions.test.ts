@@ -113,6 +113,9 @@ describeEachDb('job page, search and the exceptions of field work', (kind) => {
 		await tdb.db.updateTable('jobs').set({ booking_reference: ref }).where('id', '=', j.id).execute();
 		expect(await find(ref.toLowerCase())).toEqual([['booking', j.id]]);
 		expect(await find('ul. Nieistniejąca 99')).toEqual([]);
+		// Streets that begin with a Polish capital, typed in any case.
+		const zeromskiego = await job({ street: 'ul. Żeromskiego', crew: 'b' });
+		for (const typed of ['żeromskiego', 'ŻEROMSKIEGO', 'Żeromskiego']) expect(await find(typed)).toContainEqual(['address', zeromskiego.id]);
 		expect(await outcome(api.plan.jobs.search({ q: 'x' }))).toBe('VALIDATION');
 		expect(await outcome((await fitterA.api()).plan.jobs.search({ q: j.ppe }))).toBe('FORBIDDEN');
 	});
