@@ -26,6 +26,7 @@ import { importMeterPoints, parseCsv } from './import/import.service';
 import { addDaysToDate, warsawDate } from '../src/lib/domain/time';
 import { newId, nowIso } from './util/ids';
 import { freshBadgeNumber } from './workers/workers.service';
+import { shownName } from './trpc/inputs';
 
 const ROLES: readonly Role[] = ['fitter', 'planner', 'admin', 'warehouse'];
 const LOGIN_PATTERN = /^[a-z][a-z0-9._-]{2,31}$/;
@@ -340,6 +341,9 @@ function parseWorker(
 	}
 	const company = values.company?.trim();
 	if (!company) throw new UsageError('a fitter needs --company: the employer printed on the badge');
+	for (const [flag, value, max] of [['first name', firstName, 60], ['last name', lastName, 80], ['company', company, 120]] as const) {
+		if (!shownName(max).safeParse(value).success) throw new UsageError(`the ${flag} "${value}" is longer than ${max} characters or holds invisible or control characters: it is printed on the badge`);
+	}
 	const validUntil = values['valid-until'];
 	if (validUntil !== undefined && !isIsoDate(validUntil)) {
 		throw new UsageError(`--valid-until "${validUntil}" is not a date in the form YYYY-MM-DD`);

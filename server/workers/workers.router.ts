@@ -3,7 +3,7 @@ import { warsawDate } from '../../src/lib/domain/time';
 import { actorOf } from '../trpc/context';
 import { adminProcedure, router } from '../trpc/init';
 import { changeBadgeState, createAccount, listPeople, reissueBadge, rotateLiveSecret, setValidity, workerDetail } from './workers.service';
-import { day, id } from '../trpc/inputs';
+import { day, id, shownName } from '../trpc/inputs';
 
 const reason = z.string().trim().min(3, { message: 'office_err_reason_required' }).max(200);
 
@@ -21,9 +21,9 @@ export const workersRouter = router({
 				login: z.string().trim().regex(/^[a-z][a-z0-9._-]{2,31}$/, { message: 'office_err_login_format' }),
 				password: z.string().min(12, { message: 'office_err_password_short' }).max(200),
 				role: z.enum(['fitter', 'planner', 'admin', 'warehouse']),
-				firstName: z.string().trim().min(1).max(60),
-				lastName: z.string().trim().min(1).max(80),
-				company: z.string().trim().min(1).max(120),
+				firstName: shownName(60),
+				lastName: shownName(80),
+				company: shownName(120),
 				crewId: id.nullable(),
 				validFrom: day,
 				validUntil: day

@@ -1,3 +1,4 @@
+import { errorData } from '$server/trpc/errors';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { checkBadgeNumber } from '$lib/domain/badge';
@@ -143,6 +144,25 @@ describeEachDb('workers and badges (admin)', (kind) => {
 			fields = (e as { cause?: { fieldErrors?: Record<string, string[]> } }).cause?.fieldErrors ?? {};
 		}
 		expect(fields.validUntil?.[0]).toMatch(/przeszłości/);
+		expect(await tdb.db.selectFrom('users').select('id').execute()).toHaveLength(before.length);
+	});
+
+	it('refuses a name or company with invisible or direction-changing characters, which would make the badge read otherwise', async () => {
+		const api = await admin.api();
+		const before = await tdb.db.selectFrom('users').select('id').execute();
+		for (const [field, value] of [['lastName', 'Nowak\u202Ekcalb'], ['firstName', 'An\u200Bna'], ['company', 'Montaż\u0007 Sp. z o.o.']] as const) {
+			let fields: Record<string, string[]> = {};
+			try {
+				await api.workers.create({
+					login: 'hidden', password: 'a long enough password', role: 'fitter', firstName: 'Anna', lastName: 'Nowak', company: 'Montaż', crewId: null,
+					validFrom: today, validUntil: addDaysToDate(today, 30), [field]: value
+				});
+			} catch (e) {
+				// As the console shows it: the field's message in Polish.
+				fields = errorData(e as never, 'pl', 't').fieldErrors;
+			}
+			expect(fields).toMatchObject({ [field]: [expect.stringMatching(/niewidoczne lub sterujące/)] });
+		}
 		expect(await tdb.db.selectFrom('users').select('id').execute()).toHaveLength(before.length);
 	});
 
