@@ -262,7 +262,7 @@ function parseImport(args: string[]): { file: string; dryRun: boolean } {
 async function importCommand(database: Database, input: { file: string; dryRun: boolean }, io: CliIo): Promise<number> {
 	if (!existsSync(input.file)) throw new CommandError(`no such file: ${input.file}`);
 	await migrateToLatest(database.db, database.dialect);
-	const csv = await parseCsv(createReadStream(input.file, { encoding: 'utf8' }));
+	const csv = await parseCsv(createReadStream(input.file));
 	const report = await importMeterPoints(database.db, csv, { dryRun: input.dryRun, fileName: basename(input.file), actor: { userId: null, sessionKind: null, device: 'cli', ip: null }, locale: 'pl' });
 	for (const e of report.errors) io.err(`row ${e.row}${e.columnLabel ? `, ${e.columnLabel}` : ''}: ${e.message}${e.value ? ` ("${e.value}")` : ''}`);
 	if (report.errorCount > report.errors.length) io.err(`… and ${report.errorCount - report.errors.length} more errors`);
@@ -270,6 +270,7 @@ async function importCommand(database: Database, input: { file: string; dryRun: 
 		io.err(`${report.errorCount} error(s) in ${report.rows} rows: nothing was imported`);
 		return 1;
 	}
+	if (report.encoding === 'windows-1250') io.out('the file is in Windows-1250 (as Excel saves "CSV"), not UTF-8: its Polish letters were read in that encoding; check the names below');
 	for (const u of report.updated) io.out(`row ${u.row}: ${u.ppe} updated (${u.fields.join(', ')})`);
 	io.out(`${input.dryRun ? 'checked (dry run, nothing stored)' : 'imported'}: ${report.rows} rows — ${report.added} added, ${report.updatedCount} updated, ${report.unchanged} unchanged; ${report.newBuildings} new buildings${report.newEstates.length ? `, new estates: ${report.newEstates.join(', ')}` : ''} (${report.ms} ms)`);
 	return 0;

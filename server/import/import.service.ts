@@ -11,6 +11,7 @@ import { translate, type Locale } from '../i18n';
 import { newId, nowIso } from '../util/ids';
 import { everyFew, nextTurn } from '../util/turns';
 import { readInPages } from '../db/paged';
+import { CsvDecoder, type CsvEncoding } from './csv-encoding';
 import { checkRecords, COLUMNS, STEP_ROWS, type Column, type MeterPointRow, type RowError } from './import-rows';
 
 /** Fields compared on re-import; a change in any of them updates the stored point. */
@@ -32,6 +33,8 @@ export interface ImportReport {
 	unchanged: number;
 	newEstates: string[];
 	newBuildings: number;
+	/** How the file's bytes were read (Windows-1250: saved as "CSV" by Excel on a Polish Windows). */
+	encoding: CsvEncoding;
 	ms: number;
 }
 
@@ -39,8 +42,10 @@ export interface ParsedCsv {
 	header: string[];
 	/** One entry per record after the header; null where the record could not be read (see parseErrors). */
 	records: Array<string[] | null>;
-	/** Records that could not be read (a quote never closed), with their row. */
+	/** Records that could not be read (a quote never closed, text in no one encoding), with their row. */
 	parseErrors: RowError[];
+	/** How the bytes were read: UTF-8, or Windows-1250 as Polish Excel saves CSV (see csv-encoding). */
+	encoding: CsvEncoding;
 }
 
 /**
@@ -63,6 +68,7 @@ const LF = 10;
  */
 export async function parseCsv(source: Readable | string): Promise<ParsedCsv> {
 	const input = typeof source === 'string' ? Readable.from([source]) : source;
+	const decoder = new CsvDecoder();
 	const records: Array<string[] | null> = [];
 	const parseErrors: RowError[] = [];
 	let header: string[] | null = null;
@@ -92,8 +98,11 @@ export async function parseCsv(source: Readable | string): Promise<ParsedCsv> {
 		records.push(null);
 	};
 
-	for await (const chunk of input as AsyncIterable<string | Buffer>) {
-		const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+	const chunks = async function* () {
+		for await (const chunk of input as AsyncIterable<string | Buffer>) yield typeof chunk === 'string' ? chunk : decoder.decode(chunk);
+		yield decoder.end();
+	};
+	for await (const text of chunks()) {
 		let from = 0;
 		for (let i = 0; i < text.length; i++) {
 			const c = text.charCodeAt(i);
@@ -140,7 +149,8 @@ export async function parseCsv(source: Readable | string): Promise<ParsedCsv> {
 		pending += record;
 	}
 	await flush();
-	return { header: header ?? [], records, parseErrors };
+	if (decoder.brokenAtRow !== null) parseErrors.push({ row: decoder.brokenAtRow, column: null, code: 'plan_import_err_encoding', params: {} });
+	return { header: header ?? [], records, parseErrors, encoding: decoder.encoding };
 }
 
 /** The quote state after `text`: its whole records, and the unfinished one. */
@@ -297,6 +307,7 @@ export async function importMeterPoints(
 		unchanged,
 		newEstates: [...newEstates.values()].map((e) => e.name),
 		newBuildings: newBuildings.size,
+		encoding: csv.encoding,
 		ms: Math.round(performance.now() - started)
 	};
 }

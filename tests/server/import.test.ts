@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ppeWithCheckDigit } from '$lib/domain/ppe';
 import { SYSTEM_ACTOR } from '$server/audit';
@@ -31,6 +32,14 @@ function withField(line: string, column: string, value: string): string {
 	cells[HEADER.split(';').indexOf(column)] = value;
 	return cells.join(';');
 }
+
+/** Polish letters in Windows-1250, the encoding Excel on a Polish Windows saves "CSV" in. */
+const CP1250: Record<string, number> = { ą: 0xb9, ć: 0xe6, ę: 0xea, ł: 0xb3, ń: 0xf1, ó: 0xf3, ś: 0x9c, ź: 0x9f, ż: 0xbf, Ą: 0xa5, Ć: 0xc6, Ę: 0xca, Ł: 0xa3, Ń: 0xd1, Ó: 0xd3, Ś: 0x8c, Ź: 0x8f, Ż: 0xaf };
+function windows1250(text: string): Buffer {
+	return Buffer.from([...text].map((c) => CP1250[c] ?? (c.charCodeAt(0) < 0x80 ? c.charCodeAt(0) : Number.NaN)));
+}
+/** The bytes as an upload delivers them: in pieces that may cut a letter in two. */
+const inPieces = (bytes: Buffer, size: number) => Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
 
 describeEachDb('meter point import', (kind) => {
 	let tdb: TestDatabase;
@@ -122,6 +131,36 @@ describeEachDb('meter point import', (kind) => {
 		expect(openAtEnd.records).toHaveLength(2);
 		expect(openAtEnd.records[1]).toBeNull();
 		expect(openAtEnd.parseErrors).toMatchObject([{ row: 3, code: 'plan_import_err_unclosed_quote' }]);
+	});
+
+	it('reads a file saved by Excel in Windows-1250 with its Polish letters, and says so', async () => {
+		const rows = SAMPLE.trim().split('\n').slice(1, 4);
+		const text = [HEADER, withField(rows[0]!, 'osiedle', 'Osiedle Źródlane Łąki'), ...rows.slice(1)].join('\r\n') + '\r\n';
+		expect(new TextDecoder('windows-1250').decode(windows1250(text))).toBe(text);
+		const parsed = await parseCsv(inPieces(windows1250(text), 7));
+		expect(parsed.encoding).toBe('windows-1250');
+		expect(parsed.parseErrors).toEqual([]);
+		expect(parsed.records.map((r) => r![HEADER.split(';').indexOf('osiedle')])).toEqual(['Osiedle Źródlane Łąki', 'Osiedle Słoneczne Wzgórze', 'Osiedle Słoneczne Wzgórze']);
+		const report = await importMeterPoints(tdb.db, parsed, { dryRun: true, fileName: 'excel.csv', actor: SYSTEM_ACTOR, locale: 'pl' });
+		expect(report).toMatchObject({ encoding: 'windows-1250', errorCount: 0 });
+		expect(report.newEstates).toContain('Osiedle Źródlane Łąki');
+	});
+
+	it('reads UTF-8 cut mid-letter between pieces, and refuses a file that turns from UTF-8 to another encoding at that row', async () => {
+		const rows = SAMPLE.trim().split('\n').slice(1, 5);
+		const utf8 = Buffer.from([HEADER, ...rows].join('\n') + '\n');
+		const whole = await parseCsv(inPieces(utf8, 3));
+		expect(whole.encoding).toBe('utf-8');
+		expect(whole.records).toEqual((await parseCsv(utf8.toString('utf8'))).records);
+		// Two files pasted together: rows 2–5 in UTF-8, row 6 from an Excel file.
+		const before = await snapshot(tdb);
+		const pasted = Buffer.concat([utf8, windows1250(withField(rows[0]!, 'osiedle', 'Osiedle Źródlane') + '\n')]);
+		const parsed = await parseCsv(inPieces(pasted, 64));
+		expect(parsed.parseErrors).toMatchObject([{ row: 6, code: 'plan_import_err_encoding' }]);
+		const report = await importMeterPoints(tdb.db, parsed, { dryRun: false, fileName: 'pasted.csv', actor: SYSTEM_ACTOR, locale: 'pl' });
+		expect(report.committed).toBe(false);
+		expect(report.errors.find((e) => e.code === 'plan_import_err_encoding')?.message).toContain('UTF-8');
+		expect(await snapshot(tdb)).toEqual(before);
 	});
 
 	it('refuses a file without the required columns', async () => {

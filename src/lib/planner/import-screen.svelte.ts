@@ -13,6 +13,7 @@ export interface ImportReport {
 	unchanged: number;
 	newEstates: string[];
 	newBuildings: number;
+	encoding: 'utf-8' | 'windows-1250';
 	ms: number;
 }
 

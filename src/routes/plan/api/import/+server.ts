@@ -20,7 +20,8 @@ export const POST: RequestHandler = async ({ request, locals, url, getClientAddr
 	}
 	const mode = url.searchParams.get('mode');
 	if (mode !== 'check' && mode !== 'commit') return json({ appCode: 'VALIDATION' }, { status: 400 });
-	const csv = await parseCsv(Readable.fromWeb(request.body as never).setEncoding('utf8'));
+	// Bytes, not text: the parser finds whether the file is UTF-8 or Excel's Windows-1250.
+	const csv = await parseCsv(Readable.fromWeb(request.body as never));
 	const report = await importMeterPoints(getServices().db, csv, {
 		dryRun: mode === 'check',
 		fileName: url.searchParams.get('name') ?? 'upload.csv',
