@@ -12,6 +12,7 @@ import { holidaysBetween } from '$server/schedule/calendar';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
 import { enrolOnPlan } from './sign-in';
+import { windows1250 } from '../support/windows-1250';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -71,6 +72,17 @@ describe('planner console at 1440×900', () => {
 		const conn = db();
 		expect(conn.prepare("select count(*) n from estates where name = 'Osiedle Słoneczne Wzgórze'").get()).toEqual({ n: 0 });
 		conn.close();
+	});
+
+	it('reads a file Excel saved in Windows-1250 with its Polish letters, and warns to check them', async () => {
+		const file = join(tmp, 'excel.csv');
+		writeFileSync(file, windows1250(readFileSync(SAMPLE, 'utf8')));
+		await p.getByLabel('Plik CSV').setInputFiles(file);
+		await p.getByRole('button', { name: 'Sprawdź plik' }).click();
+		await p.getByRole('heading', { name: 'Plik sprawdzony — bez błędów' }).waitFor();
+		await p.getByText(/kodowaniu Windows-1250/).waitFor();
+		await p.getByText('Nowe osiedla: Osiedle Słoneczne Wzgórze').waitFor();
+		await shot('planner-import-windows-1250');
 	});
 
 	it('imports the sample file after a clean dry run', async () => {

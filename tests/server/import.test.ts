@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from '$server/audit';
 import { importMeterPoints, parseCsv } from '$server/import/import.service';
 import { createTestDatabase, describeEachDb, type TestDatabase } from './harness';
 import { seedWorld } from './fixtures';
+import { windows1250 } from '../support/windows-1250';
 
 const SAMPLE = readFileSync(resolve(import.meta.dirname, '../../static/samples/punkty-poboru-przyklad.csv'), 'utf8');
 const HEADER = SAMPLE.split('\n')[0]!;
@@ -33,11 +34,6 @@ function withField(line: string, column: string, value: string): string {
 	return cells.join(';');
 }
 
-/** Polish letters in Windows-1250, the encoding Excel on a Polish Windows saves "CSV" in. */
-const CP1250: Record<string, number> = { ą: 0xb9, ć: 0xe6, ę: 0xea, ł: 0xb3, ń: 0xf1, ó: 0xf3, ś: 0x9c, ź: 0x9f, ż: 0xbf, Ą: 0xa5, Ć: 0xc6, Ę: 0xca, Ł: 0xa3, Ń: 0xd1, Ó: 0xd3, Ś: 0x8c, Ź: 0x8f, Ż: 0xaf };
-function windows1250(text: string): Buffer {
-	return Buffer.from([...text].map((c) => CP1250[c] ?? (c.charCodeAt(0) < 0x80 ? c.charCodeAt(0) : Number.NaN)));
-}
 /** The bytes as an upload delivers them: in pieces that may cut a letter in two. */
 const inPieces = (bytes: Buffer, size: number) => Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
 
