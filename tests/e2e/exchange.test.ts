@@ -11,7 +11,7 @@ import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
 import { renderBarcode } from '../support/barcodes';
 import { writeFakeCameraVideo } from '../support/fake-camera';
-import { CHROMIUM_ARGS, chromiumPath, untilServiceWorkerControls } from './browser';
+import { CHROMIUM_ARGS, chromiumPath, launchTablet, untilServiceWorkerControls, type Tablet } from './browser';
 import { startApp, type RunningApp } from './app-server';
 import { enrolOnPlan } from './sign-in';
 
@@ -44,7 +44,7 @@ interface Target {
  */
 describe('exchange: a full meter exchange offline, then synced', () => {
 	let app: RunningApp;
-	let profile: string;
+	let tablet: Tablet;
 	let videoDir: string;
 	let context: BrowserContext;
 	let page: Page;
@@ -151,28 +151,23 @@ describe('exchange: a full meter exchange offline, then synced', () => {
 			writable.close();
 		}
 
-		profile = mkdtempSync(join(tmpdir(), 'wymiana-exchange-profile-'));
 		videoDir = mkdtempSync(join(tmpdir(), 'wymiana-exchange-video-'));
 		// The camera films the old meter's label: a Code 128 of its serial, rendered by the test.
 		const video = writeFakeCameraVideo(join(videoDir, 'old-meter.y4m'), await renderBarcode('CODE_128', target.serial));
-		const args = [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`, '--use-fake-ui-for-media-stream'];
-		context = await chromium.launchPersistentContext(profile, {
-			executablePath: chromiumPath()!,
-			args,
+		tablet = await launchTablet({
+			name: 'exchange',
 			viewport: TABLET,
-			locale: 'pl-PL',
-			timezoneId: 'Europe/Warsaw',
-			permissions: ['camera']
+			consoleLines,
+			args: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`, '--use-fake-ui-for-media-stream'],
+			options: { permissions: ['camera'] }
 		});
-		page = context.pages()[0] ?? (await context.newPage());
-		page.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
-		page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
+		({ context, page } = tablet);
 	}, 240_000);
 
 	afterAll(async () => {
-		await context?.close();
+		await tablet?.close();
 		await app?.stop();
-		for (const dir of [profile, videoDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+		if (videoDir) rmSync(videoDir, { recursive: true, force: true });
 	});
 
 	it('signs in online, gets the jobs and the live code, then loses the network', async () => {

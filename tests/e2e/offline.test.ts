@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, chromiumPath } from './browser';
+import { launchTablet, type Tablet } from './browser';
 import { startApp, type RunningApp } from './app-server';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
@@ -26,18 +25,14 @@ const NOTE_C = `Dopisane po wygaśnięciu sesji (e2e ${RUN}-c)`;
  */
 describe('offline: work done without a network reaches the server once', () => {
 	let app: RunningApp;
-	let profile: string;
+	let tablet: Tablet;
 	let context: BrowserContext;
 	let page: Page;
 	let jobId: string;
 	/** Quoted when a step fails: service worker and IndexedDB problems show up only in the console. */
 	const consoleLines: string[] = [];
 
-	function follow(p: Page): Page {
-		p.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
-		p.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
-		return p;
-	}
+	const follow = (p: Page) => tablet.follow(p);
 
 	const header = () => page.getByRole('status', { name: 'Stan połączenia' });
 	// Visible ones: yesterday's few unfinished jobs are folded away under one line.
@@ -49,20 +44,12 @@ describe('offline: work done without a network reaches the server once', () => {
 
 	beforeAll(async () => {
 		app = await startApp();
-		profile = mkdtempSync(join(tmpdir(), 'wymiana-offline-profile-'));
-		context = await chromium.launchPersistentContext(profile, {
-			executablePath: chromiumPath()!,
-			args: CHROMIUM_ARGS,
-			viewport: TABLET,
-			locale: 'pl-PL',
-			timezoneId: 'Europe/Warsaw'
-		});
-		page = follow(context.pages()[0] ?? (await context.newPage()));
+		tablet = await launchTablet({ name: 'offline', viewport: TABLET, consoleLines });
+		({ context, page } = tablet);
 	});
 	afterAll(async () => {
-		await context?.close();
+		await tablet?.close();
 		await app?.stop();
-		if (profile) rmSync(profile, { recursive: true, force: true });
 	});
 
 	it('signs in online and lists the jobs', async () => {

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -10,7 +9,7 @@ import { filesystemBlobStore } from '$server/blobs/blob-store';
 import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
 import { fromBase64, parseTelegram } from '../../src/lib/optical/iec62056';
 import { householdLines, type MeterConfig } from '../support/meter-simulator';
-import { CHROMIUM_ARGS, chromiumPath, untilServiceWorkerControls } from './browser';
+import { CHROMIUM_ARGS, chromiumPath, launchTablet, untilServiceWorkerControls, type Tablet } from './browser';
 import { startApp, type RunningApp } from './app-server';
 import { submitSignIn } from './sign-in';
 import { formatDecimalIn } from '$lib/domain/format';
@@ -51,6 +50,7 @@ const advanced = (v: string) => (Math.round(Number(v) * 1000) + 123_456).toStrin
  */
 describe('optical port: old meter read through the probe, offline, then synced', () => {
 	let app: RunningApp;
+	let tablet: Tablet;
 	let profile: string;
 	let context: BrowserContext;
 	let page: Page;
@@ -107,18 +107,14 @@ describe('optical port: old meter read through the probe, offline, then synced',
 			db.close();
 		}
 		meterValues = Object.fromEntries(registersFor(target.tariff, target.prosumer).map((r) => [r, advanced(target.lastReadings[r] ?? '0')]));
-		profile = mkdtempSync(join(tmpdir(), 'wymiana-optical-profile-'));
-		context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath()!, args: CHROMIUM_ARGS, viewport: TABLET, locale: 'pl-PL', timezoneId: 'Europe/Warsaw' });
+		tablet = await launchTablet({ name: 'optical', viewport: TABLET, consoleLines });
+		({ context, page, profile } = tablet);
 		await context.addInitScript({ content: await fakeWebSerialScript() });
-		page = context.pages()[0] ?? (await context.newPage());
-		page.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
-		page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
 	}, 240_000);
 
 	afterAll(async () => {
-		await context?.close();
+		await tablet?.close();
 		await app?.stop();
-		if (profile) rmSync(profile, { recursive: true, force: true });
 	});
 
 	it('signs in online, then loses the network and opens the job’s exchange', async () => {

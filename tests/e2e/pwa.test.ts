@@ -1,9 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, chromiumPath } from './browser';
+import { launchTablet, type Tablet } from './browser';
 import { startApp, type RunningApp } from './app-server';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
@@ -18,7 +17,7 @@ const TABLET = { width: 1280, height: 800 };
  */
 describe('pwa: the fitter app installs and opens without a network', () => {
 	let app: RunningApp;
-	let profile: string;
+	let tablet: Tablet;
 	let context: BrowserContext;
 	let page: Page;
 	/** The page's console, quoted when a step fails (service worker problems show up only there). */
@@ -26,22 +25,12 @@ describe('pwa: the fitter app installs and opens without a network', () => {
 
 	beforeAll(async () => {
 		app = await startApp();
-		profile = mkdtempSync(join(tmpdir(), 'wymiana-pwa-profile-'));
-		context = await chromium.launchPersistentContext(profile, {
-			executablePath: chromiumPath()!,
-			args: CHROMIUM_ARGS,
-			viewport: TABLET,
-			locale: 'pl-PL',
-			acceptDownloads: true
-		});
-		page = context.pages()[0] ?? (await context.newPage());
-		page.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
-		page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
+		tablet = await launchTablet({ name: 'pwa', viewport: TABLET, consoleLines, options: { acceptDownloads: true } });
+		({ context, page } = tablet);
 	});
 	afterAll(async () => {
-		await context?.close();
+		await tablet?.close();
 		await app?.stop();
-		if (profile) rmSync(profile, { recursive: true, force: true });
 	});
 
 	it('serves the web app manifest with its icons', async () => {

@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
-import { CHROMIUM_ARGS, chromiumPath, untilServiceWorkerControls } from './browser';
+import { CHROMIUM_ARGS, chromiumPath, launchTablet, untilServiceWorkerControls, type Tablet } from './browser';
 import { startApp, type RunningApp } from './app-server';
 import { submitSignIn } from './sign-in';
 
@@ -91,7 +90,7 @@ describe('residents: the operator’s facts and the questions page', () => {
 
 describe('tablet: sign-out on a job screen, yesterday’s leftovers in portrait', () => {
 	let app: RunningApp;
-	let profile: string;
+	let tablet: Tablet;
 	let context: BrowserContext;
 	let page: Page;
 	const consoleLines: string[] = [];
@@ -112,17 +111,13 @@ describe('tablet: sign-out on a job screen, yesterday’s leftovers in portrait'
 		} finally {
 			db.close();
 		}
-		profile = mkdtempSync(join(tmpdir(), 'wymiana-friction-profile-'));
-		context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath()!, args: CHROMIUM_ARGS, viewport: PORTRAIT, locale: 'pl-PL', timezoneId: 'Europe/Warsaw' });
-		page = context.pages()[0] ?? (await context.newPage());
-		page.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
-		page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
+		tablet = await launchTablet({ name: 'friction', viewport: PORTRAIT, consoleLines });
+		({ context, page } = tablet);
 	}, 240_000);
 
 	afterAll(async () => {
-		await context?.close();
+		await tablet?.close();
 		await app?.stop();
-		if (profile) rmSync(profile, { recursive: true, force: true });
 	});
 
 	it('folds yesterday’s three unfinished jobs so today’s first job is in the first screen at 800×1280', async () => {
