@@ -1,7 +1,8 @@
 /**
  * Sync push throughput: a fitter's day (~40 jobs, ~400 mutations) and a 10,000-mutation backlog,
- * through the server's push path (validation, per-mutation transaction, exactly-once bookkeeping,
- * change log), next to bare inserts of the same rows, one transaction each, in the same run.
+ * through the server's push path (validation, the batch's transaction, exactly-once bookkeeping,
+ * change log), next to bare inserts of the same rows, one transaction each, in the same run,
+ * batch by batch in turns (see `round`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,20 +54,22 @@ const ROUNDS = Number(process.env.SYNC_ROUNDS ?? 7);
 const BACKLOG_ROUNDS = Number(process.env.SYNC_BACKLOG_ROUNDS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function pushAll(database: Database, actor: { userId: string; crewId: string | null }, mutations: MutationEnvelope[]): Promise<number> {
-	const clientId = uuidv7();
+const BATCH = 100;
+
+/** Pushes one batch as a tablet does; the milliseconds it took. */
+async function pushBatch(database: Database, actor: { userId: string; crewId: string | null }, clientId: string, batch: MutationEnvelope[]): Promise<number> {
 	const started = performance.now();
-	for (let i = 0; i < mutations.length; i += 100) {
-		const batch = mutations.slice(i, i + 100).map((m, k) => ({ ...m, id: k + i + 1 }));
-		const res = await push(database.db, { ...actor, locale: 'pl' }, { clientId, mutations: batch });
-		// A refused mutation takes a cheaper path; the figures are only honest when all were applied.
-		const refused = res.results.find((r) => r.status === 'rejected');
-		if (refused) throw new Error(`the bench's mutation ${refused.id} was refused: ${refused.reason?.code}`);
-	}
-	return mutations.length / ((performance.now() - started) / 1000);
+	const res = await push(database.db, { ...actor, locale: 'pl' }, { clientId, mutations: batch });
+	const ms = performance.now() - started;
+	// A refused mutation takes a slower path; the figures are only honest when all were applied.
+	const refused = res.results.find((r) => r.status === 'rejected');
+	if (refused) throw new Error(`the bench's mutation ${refused.id} was refused: ${refused.reason?.code}`);
+	return ms;
 }
 
-/** The rows the same mutations write, inserted bare: one statement, one transaction each. */
+const prepared = new WeakMap<object, Map<string, { run(params: unknown[]): unknown }>>();
+
+/** The rows the same mutations write, inserted bare: one statement, one transaction each; the milliseconds. */
 async function rawInserts(database: Database, userId: string, mutations: MutationEnvelope[]): Promise<number> {
 	const at = new Date().toISOString();
 	const rows = mutations.map((m) => {
@@ -85,7 +88,9 @@ async function rawInserts(database: Database, userId: string, mutations: Mutatio
 	const started = performance.now();
 	if (database.raw.kind === 'sqlite') {
 		const client = database.raw.client;
-		const statements = new Map<string, { run(params: unknown[]): unknown }>();
+		// Prepared once per database and reused, as a running server's statements are.
+		let statements = prepared.get(client);
+		if (!statements) prepared.set(client, (statements = new Map()));
 		for (const r of rows) {
 			const text = r.sql.replace(/\$\d+/g, '?');
 			let st = statements.get(text);
@@ -100,7 +105,28 @@ async function rawInserts(database: Database, userId: string, mutations: Mutatio
 			conn.release();
 		}
 	}
-	return rows.length / ((performance.now() - started) / 1000);
+	const ms = performance.now() - started;
+	// The baseline's rows only measured the database; the pushed readings must not meet them.
+	await database.db.deleteFrom('readings').where('client_id', '=', 'raw').execute();
+	return ms;
+}
+
+/**
+ * One round: the mutations as a tablet pushes them (batches of 100, a new device) and the same
+ * rows inserted bare, batch by batch in turns — raw first on even batches, the push first on odd
+ * ones — so both sides meet the same moments of a busy machine. Mutations per second of each.
+ */
+async function round(database: Database, actor: { userId: string; crewId: string | null }, mutations: MutationEnvelope[]): Promise<{ raw: number; pushed: number }> {
+	const clientId = uuidv7();
+	let rawMs = 0;
+	let pushMs = 0;
+	for (let i = 0; i < mutations.length; i += BATCH) {
+		const batch = mutations.slice(i, i + BATCH).map((m, k) => ({ ...m, id: i + k + 1 }));
+		const raw = async () => (rawMs += await rawInserts(database, actor.userId, batch));
+		const pushed = async () => (pushMs += await pushBatch(database, actor, clientId, batch));
+		for (const side of (i / BATCH) % 2 ? [pushed, raw] : [raw, pushed]) await side();
+	}
+	return { raw: mutations.length / (rawMs / 1000), pushed: mutations.length / (pushMs / 1000) };
 }
 
 async function onDatabase(kind: 'sqlite' | 'postgres'): Promise<BenchRow[]> {
@@ -137,25 +163,18 @@ async function onDatabase(kind: 'sqlite' | 'postgres'): Promise<BenchRow[]> {
 		const jobIds = crewJobs.slice(0, 40);
 		// Warm-up, not measured, on other jobs: both paths compiled and cached as in a server that
 		// has been running, so the first case does not measure start-up against a warm baseline.
-		const warm = dayOfWork(crewJobs.slice(40), 400, 1, new Map());
-		await rawInserts(database, user.id, warm);
-		await database.db.deleteFrom('readings').where('client_id', '=', 'raw').execute();
-		await pushAll(database, { userId: user.id, crewId }, warm);
+		const actor = { userId: user.id, crewId };
+		await round(database, actor, dayOfWork(crewJobs.slice(40), 400, 1, new Map()));
 		const rows: BenchRow[] = [];
 		// The last reading per job and meter across both cases: later ones are corrections of it.
 		const latest = new Map<string, string>();
 		for (const [label, count, rounds] of [['a fitter’s day (400)', 400, ROUNDS], ['backlog (10,000)', 10_000, BACKLOG_ROUNDS]] as const) {
-			// Rounds alternate the baseline and the push, so both see the same machine; the medians and
-			// the spread of the per-round ratios are printed (one run on a busy machine swings).
+			// The median and the spread of the per-round ratios are printed (one run on a busy machine swings).
 			const raws: number[] = [];
 			const synced: number[] = [];
 			const ratios: number[] = [];
 			for (let r = 0; r < rounds; r++) {
-				const mutations = dayOfWork(jobIds, count, 1, latest);
-				const raw = await rawInserts(database, user.id, mutations);
-				// The baseline's rows only measured the database; the pushed readings must not meet them.
-				await database.db.deleteFrom('readings').where('client_id', '=', 'raw').execute();
-				const pushed = await pushAll(database, { userId: user.id, crewId }, mutations);
+				const { raw, pushed } = await round(database, actor, dayOfWork(jobIds, count, 1, latest));
 				raws.push(raw);
 				synced.push(pushed);
 				ratios.push(pushed / raw);
