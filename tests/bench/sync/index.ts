@@ -198,7 +198,7 @@ async function onDatabase(kind: 'sqlite' | 'postgres'): Promise<BenchRow[]> {
 		const latest = new Map<string, string>();
 		for (const [label, count, rounds] of [['a fitter’s day (400)', 400, ROUNDS], ['backlog (10,000)', 10_000, BACKLOG_ROUNDS]] as const) {
 			// The median and the spread of the per-round ratios are printed (one run on a busy machine swings).
-			const results = [];
+			const results: Awaited<ReturnType<typeof round>>[] = [];
 			for (let r = 0; r < rounds; r++) results.push(await round(database, actor, dayOfWork(jobIds, count, 1, latest)));
 			const spread = (by: 'wall' | 'cpu') => {
 				const ratios = results.map((x) => x.pushed[by] / x.raw[by]);
