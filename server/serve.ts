@@ -65,10 +65,13 @@ export async function serve(): Promise<http.Server> {
 		: app;
 	const server: http.Server = tls ? https.createServer(tls, listener) : http.createServer(listener);
 
-	const keepAlive = seconds('KEEP_ALIVE_TIMEOUT');
-	if (keepAlive !== undefined) server.keepAliveTimeout = keepAlive * 1000;
-	const headersTimeout = seconds('HEADERS_TIMEOUT');
-	if (headersTimeout !== undefined) server.headersTimeout = headersTimeout * 1000;
+	// An idle keep-alive connection is kept 65 s (Node's default is 5 s): longer than a load
+	// balancer's or a client's own idle timeout (60 s at most of them), so the server is never the
+	// side that closes a connection the other end is about to reuse — the request sent on it would
+	// fail with "other side closed". headersTimeout stays above it (Node's advice).
+	const keepAlive = seconds('KEEP_ALIVE_TIMEOUT') ?? 65;
+	server.keepAliveTimeout = keepAlive * 1000;
+	server.headersTimeout = (seconds('HEADERS_TIMEOUT') ?? Math.max(60, keepAlive + 1)) * 1000;
 
 	// As adapter-node: stop accepting, close idle keep-alive connections (and each one as it goes
 	// idle), let requests in flight finish, then tell the app (it closes the database).

@@ -14,7 +14,10 @@ export interface BlobStore {
 	readonly kind: 'fs' | 's3';
 	/** Where the bytes are, for messages (a directory, or s3://bucket/prefix at an endpoint). */
 	readonly location: string;
-	/** Stores the bytes under their (already verified) sha256; durable when it resolves. */
+	/**
+	 * Stores the bytes under their (already verified) sha256; durable when it resolves. Writing a
+	 * blob the store has already is harmless (the same bytes again).
+	 */
 	put(sha256: string, bytes: Uint8Array): Promise<void>;
 	/** The stored size, or null when the store does not have it. */
 	size(sha256: string): Promise<number | null>;
@@ -50,6 +53,12 @@ export const DEFAULT_BLOB_DIR = './data/blobs';
  * fsynced: a crash mid-write leaves at most a temporary file, never a short file under the final
  * name. Two uploads of the same bytes at once each write their own temporary file and the second
  * rename replaces identical bytes with identical bytes.
+ *
+ * The two fsyncs are most of an upload's time (`npm run bench -- blobs`), and they cannot be
+ * shared: the directory fsync makes one rename durable, and concurrent uploads land in different
+ * `ab/cd/` directories. What is saved is every other round trip through libuv's thread pool: a
+ * directory made once is not made again (nor is the file looked up first: callers check the
+ * metadata row, and writing a blob that is there already only replaces it with the same bytes).
  */
 export function filesystemBlobStore(root: string): FilesystemBlobStore {
 	const base = resolve(root);
@@ -61,6 +70,23 @@ export function filesystemBlobStore(root: string): FilesystemBlobStore {
 			return null;
 		}
 	};
+	/** Directories this process has made (or found); one removed meanwhile is made again. */
+	const made = new Set<string>();
+	const create = async (dir: string, tmp: string) => {
+		if (!made.has(dir)) {
+			await mkdir(dir, { recursive: true });
+			made.add(dir);
+		}
+		try {
+			return await open(tmp, 'wx');
+		} catch (e) {
+			if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+			made.delete(dir);
+			await mkdir(dir, { recursive: true });
+			made.add(dir);
+			return open(tmp, 'wx');
+		}
+	};
 	return {
 		kind: 'fs',
 		root: base,
@@ -69,12 +95,10 @@ export function filesystemBlobStore(root: string): FilesystemBlobStore {
 		size,
 		async put(sha256, bytes) {
 			const final = pathOf(sha256);
-			if ((await size(sha256)) === bytes.byteLength) return;
 			const dir = dirname(final);
 			const tmp = join(dir, `.${sha256}.${process.pid}.${randomUUID()}.tmp`);
 			try {
-				await mkdir(dir, { recursive: true });
-				const file = await open(tmp, 'wx');
+				const file = await create(dir, tmp);
 				try {
 					await file.writeFile(bytes);
 					await file.sync();

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { blobStoreFromEnv, type BlobStore } from '../blobs/blob-store';
@@ -20,19 +19,20 @@ export async function storeBlob(db: Kysely<DB>, sha256: string, contentType: str
 	if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AppError('VALIDATION', { fieldErrors: { sha256: ['sha256'] } });
 	if (!(BLOB_TYPES as readonly string[]).includes(contentType)) throw new AppError('VALIDATION', { fieldErrors: { contentType: [contentType] } });
 	if (bytes.byteLength === 0 || bytes.byteLength > MAX_BLOB_BYTES) throw new AppError('VALIDATION', { fieldErrors: { size: [String(bytes.byteLength)] } });
-	const actual = createHash('sha256').update(bytes).digest('hex');
+	// Hashed on libuv's thread pool (WebCrypto), not on the event loop other requests need.
+	const actual = Buffer.from(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)).toString('hex');
 	if (actual !== sha256) throw new AppError('VALIDATION', { detail: 'the bytes do not match their sha256', fieldErrors: { sha256: ['mismatch'] } });
 	if (await db.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst()) return 'exists';
 	await store.put(sha256, bytes);
 	return db.transaction().execute(async (trx) => {
-		const existing = await trx.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst();
-		if (existing) return 'exists';
-		await trx
+		const inserted = await trx
 			.insertInto('blobs')
 			.values({ sha256, content_type: contentType, size: bytes.byteLength, data: EMPTY, stored_in: store.kind, created_at: nowIso() })
 			// Two uploads of the same bytes at once: the second finds the first's row.
 			.onConflict((oc) => oc.column('sha256').doNothing())
-			.execute();
+			.returning('sha256')
+			.executeTakeFirst();
+		if (!inserted) return 'exists';
 		const waiting = await trx
 			.selectFrom('job_photos')
 			.innerJoin('jobs', 'jobs.id', 'job_photos.job_id')

@@ -16,9 +16,9 @@ export const syncRouter = router({
 			message: 'sync_batch_order',
 			path: ['mutations']
 		}))
-		.mutation(async ({ ctx, input }) => push(ctx.services.db, await actor(ctx), input)),
+		.mutation(({ ctx, input }) => ctx.services.syncs.run(async () => push(ctx.services.db, await actor(ctx), input))),
 
-	pull: fitterProcedure.input(pullInput).query(async ({ ctx, input }) => pull(ctx.services.db, await actor(ctx), input.clientId, input.cursor)),
+	pull: fitterProcedure.input(pullInput).query(({ ctx, input }) => ctx.services.syncs.run(async () => pull(ctx.services.db, await actor(ctx), input.clientId, input.cursor))),
 
 	/** Which of these photos/signatures the server does not have yet. */
 	missingBlobs: fitterProcedure

@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type Insertable, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { parseMutation, type MutationEnvelope, type MutationName, type PulledRejection, type PullResult, type PushInput, type PushResult, type SyncChange } from '../../src/lib/domain/mutations';
 import type { DB, Job, MutationLogTable } from '../db/schema';
@@ -46,81 +46,113 @@ function rejectionMessage(code: string, locale: Locale): string {
 }
 
 /**
- * Applies a batch in order inside one transaction, each mutation under its own savepoint, and
- * stores the client's lastMutationId in that same transaction. A crash before the commit loses
- * the whole batch — the device still has it and resends it — and a commit can never apply a
- * mutation twice. (One transaction per batch instead of per mutation: the bookkeeping, the change
- * log and the jobs' new state are written once per batch; see the README's design notes.)
+ * Applies a batch in order inside one transaction and stores the client's lastMutationId in that
+ * same transaction. A crash before the commit loses the whole batch — the device still has it and
+ * resends it — and a commit can never apply a mutation twice. (One transaction per batch instead
+ * of per mutation: the bookkeeping, the change log and the jobs' new state are written once per
+ * batch; see the README's design notes.)
+ *
+ * A refused mutation must leave nothing behind while the others stay, which takes a savepoint per
+ * mutation — two more statements (round trips on PostgreSQL) for each one of the batch. Refusals
+ * are rare, so the batch is first applied without savepoints; at the first refusal that attempt
+ * is rolled back whole and the batch applied again, each mutation under its own savepoint.
  */
 export async function push(db: Kysely<DB>, actor: SyncActor, input: PushInput): Promise<PushResult> {
 	const sorted = [...input.mutations].sort((a, b) => a.id - b.id);
-	const outcome = await db.transaction().execute(async (trx) => {
-		const client = await clientRow(trx, input.clientId, actor.userId, true);
-		let last = client.last_mutation_id;
-		let gap: { expected: number; got: number } | null = null;
-		const results: PushResult['results'] = [];
-		const changes: Change[] = [];
-		const log: Insertable<MutationLogTable>[] = [];
-		const jobs = new Map<string, Job | null>();
-		const points = new Map<string, unknown>();
-		const moved = new Map<string, string | null>();
-		const receivedAt = nowIso();
-		const record = (m: MutationEnvelope, status: 'applied' | 'rejected', code: string | null) => {
-			log.push({
-				client_id: input.clientId, mutation_id: m.id, name: m.name.slice(0, 40), args: JSON.stringify(m.args ?? null).slice(0, 20_000),
-				user_id: actor.userId, status, reason_code: code, reason_message: code ? rejectionMessage(code, actor.locale) : null,
-				client_at: m.at, received_at: receivedAt, job_id: jobIdOf(m.args)
-			});
-			if (code) {
-				const reason = { code, message: rejectionMessage(code, actor.locale) };
-				results.push({ id: m.id, status, reason });
-				changes.push({
-					entity: 'rejection', id: `${input.clientId}:${m.id}`, op: 'put', userId: actor.userId,
-					data: { clientId: input.clientId, mutationId: m.id, name: m.name, args: m.args ?? null, reason, at: m.at }
-				});
-			} else {
-				results.push({ id: m.id, status });
-			}
-			last = m.id;
-		};
-		for (const m of sorted) {
-			if (m.id <= last) {
-				results.push({ id: m.id, status: 'skipped' });
-				continue;
-			}
-			if (m.id > last + 1) {
-				gap = { expected: last + 1, got: m.id };
-				break;
-			}
-			const parsed = parseMutation(m.name, m.args);
-			if (!parsed.success) {
-				record(m, 'rejected', 'VALIDATION');
-				continue;
-			}
-			await sql`savepoint mutation`.execute(trx);
-			try {
-				const ctx = { trx, jobs, points, moved, userId: actor.userId, crewId: actor.crewId, clientId: input.clientId, mutationId: m.id, at: m.at };
-				changes.push(...(await applyMutation(ctx, m.name as MutationName, parsed.data as never)));
-				await sql`release savepoint mutation`.execute(trx);
-				record(m, 'applied', null);
-			} catch (e) {
-				if (!(e instanceof RuleError) && !isDuplicateKey(e)) throw e;
-				// Undo this mutation's own writes only; the batch goes on.
-				await sql`rollback to savepoint mutation`.execute(trx);
-				await sql`release savepoint mutation`.execute(trx);
-				record(m, 'rejected', e instanceof RuleError ? e.code : 'DUPLICATE');
-			}
-		}
-		if (log.length > 0) {
-			await trx.updateTable('sync_clients').set({ last_mutation_id: last, updated_at: receivedAt }).where('client_id', '=', input.clientId).execute();
-			for (let i = 0; i < log.length; i += 200) await trx.insertInto('mutation_log').values(log.slice(i, i + 200)).execute();
-			await recordChanges(trx, await withJobStates(trx, withCurrentCrews(changes, moved), moved));
-		}
-		return { lastMutationId: last, results, gap };
-	});
+	let outcome: BatchOutcome;
+	try {
+		outcome = await db.transaction().execute((trx) => applyBatch(trx, actor, input.clientId, sorted, false));
+	} catch (e) {
+		if (!(e instanceof NeedsSavepoints)) throw e;
+		outcome = await db.transaction().execute((trx) => applyBatch(trx, actor, input.clientId, sorted, true));
+	}
 	// What came before the gap is committed; the device learns where the server stands.
 	if (outcome.gap) throw new AppError('SYNC_GAP', { params: outcome.gap });
 	return { lastMutationId: outcome.lastMutationId, results: outcome.results };
+}
+
+interface BatchOutcome {
+	lastMutationId: number;
+	results: PushResult['results'];
+	gap: { expected: number; got: number } | null;
+}
+
+/** A mutation was refused in the attempt without savepoints: roll it back, apply with them. */
+class NeedsSavepoints extends Error {}
+
+async function applyBatch(trx: Transaction<DB>, actor: SyncActor, clientId: string, sorted: MutationEnvelope[], savepoints: boolean): Promise<BatchOutcome> {
+	const client = await clientRow(trx, clientId, actor.userId, true);
+	let last = client.last_mutation_id;
+	let gap: { expected: number; got: number } | null = null;
+	const results: PushResult['results'] = [];
+	const changes: Change[] = [];
+	const log: Insertable<MutationLogTable>[] = [];
+	const jobs = new Map<string, Job | null>();
+	const points = new Map<string, unknown>();
+	const moved = new Map<string, string | null>();
+	const receivedAt = nowIso();
+	const record = (m: MutationEnvelope, status: 'applied' | 'rejected', code: string | null) => {
+		log.push({
+			client_id: clientId, mutation_id: m.id, name: m.name.slice(0, 40), args: JSON.stringify(m.args ?? null).slice(0, 20_000),
+			user_id: actor.userId, status, reason_code: code, reason_message: code ? rejectionMessage(code, actor.locale) : null,
+			client_at: m.at, received_at: receivedAt, job_id: jobIdOf(m.args)
+		});
+		if (code) {
+			const reason = { code, message: rejectionMessage(code, actor.locale) };
+			results.push({ id: m.id, status, reason });
+			changes.push({
+				entity: 'rejection', id: `${clientId}:${m.id}`, op: 'put', userId: actor.userId,
+				data: { clientId, mutationId: m.id, name: m.name, args: m.args ?? null, reason, at: m.at }
+			});
+		} else {
+			results.push({ id: m.id, status });
+		}
+		last = m.id;
+	};
+	for (const m of sorted) {
+		if (m.id <= last) {
+			results.push({ id: m.id, status: 'skipped' });
+			continue;
+		}
+		if (m.id > last + 1) {
+			gap = { expected: last + 1, got: m.id };
+			break;
+		}
+		const parsed = parseMutation(m.name, m.args);
+		if (!parsed.success) {
+			record(m, 'rejected', 'VALIDATION');
+			continue;
+		}
+		const ctx = { trx, jobs, points, moved, userId: actor.userId, crewId: actor.crewId, clientId, mutationId: m.id, at: m.at };
+		if (!savepoints) {
+			try {
+				changes.push(...(await applyMutation(ctx, m.name as MutationName, parsed.data as never)));
+			} catch (e) {
+				if (e instanceof RuleError || isDuplicateKey(e)) throw new NeedsSavepoints();
+				throw e;
+			}
+			record(m, 'applied', null);
+			continue;
+		}
+		await sql`savepoint mutation`.execute(trx);
+		try {
+			changes.push(...(await applyMutation(ctx, m.name as MutationName, parsed.data as never)));
+			await sql`release savepoint mutation`.execute(trx);
+			record(m, 'applied', null);
+		} catch (e) {
+			if (!(e instanceof RuleError) && !isDuplicateKey(e)) throw e;
+			// Undo this mutation's own writes only; the batch goes on.
+			await sql`rollback to savepoint mutation`.execute(trx);
+			await sql`release savepoint mutation`.execute(trx);
+			record(m, 'rejected', e instanceof RuleError ? e.code : 'DUPLICATE');
+		}
+	}
+	if (log.length > 0) {
+		await trx.updateTable('sync_clients').set({ last_mutation_id: last, updated_at: receivedAt }).where('client_id', '=', clientId).execute();
+		for (let i = 0; i < log.length; i += 200) await trx.insertInto('mutation_log').values(log.slice(i, i + 200)).execute();
+		await recordChanges(trx, await withJobStates(trx, withCurrentCrews(changes, moved), moved));
+	}
+	return { lastMutationId: last, results, gap };
 }
 
 /** The job a change is about: the job itself, its exchange (keyed by the job), or its `jobId`. */

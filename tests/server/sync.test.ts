@@ -84,6 +84,27 @@ describeEachDb('sync', (kind) => {
 		]);
 	});
 
+	it('applies the mutations around a refused one exactly once, the refused one leaving nothing', async () => {
+		const clientId = uuidv7();
+		const job = world.jobs.a[0]!;
+		const photoId = uuidv7();
+		const photo = (id: number, sha: string) => env(id, 'photo.attach', { photoId, jobId: job, sha256: sha, kind: 'meter', contentType: 'image/jpeg', size: 1000 });
+		const api = await fitterA.api();
+		const res = await api.sync.push({
+			clientId,
+			// The third reuses the second's photo id: its insert fails after the batch has written.
+			mutations: [note(1, job, 'around-1'), photo(2, 'a'.repeat(64)), photo(3, 'b'.repeat(64)), note(4, job, 'around-4')]
+		});
+		expect(res.results.map((r) => [r.status, r.reason?.code])).toEqual([['applied', undefined], ['applied', undefined], ['rejected', 'DUPLICATE'], ['applied', undefined]]);
+		expect((await notesOf(job)).filter((t) => t.startsWith('around-'))).toEqual(['around-1', 'around-4']);
+		expect((await tdb.db.selectFrom('job_photos').select('sha256').where('id', '=', photoId).execute()).map((p) => p.sha256)).toEqual(['a'.repeat(64)]);
+		const log = await tdb.db.selectFrom('mutation_log').select(['mutation_id', 'status']).where('client_id', '=', clientId).orderBy('mutation_id').execute();
+		expect(log.map((l) => [Number(l.mutation_id), l.status])).toEqual([[1, 'applied'], [2, 'applied'], [3, 'rejected'], [4, 'applied']]);
+		const pulled = await api.sync.pull({ clientId, cursor: null });
+		expect(pulled.changes.filter((c) => c.entity === 'note' && String((c.data as { text?: string }).text).startsWith('around-'))).toHaveLength(2);
+		expect(pulled.changes.filter((c) => c.entity === 'photo' && c.id === photoId)).toHaveLength(1);
+	});
+
 	it('applies concurrent pushes from two devices of one fitter, and a retry racing its original, exactly once', async () => {
 		const job = world.jobs.a[0]!;
 		const c1 = uuidv7();

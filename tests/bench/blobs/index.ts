@@ -2,14 +2,16 @@
  * Photo uploads into the blob store: 300 KB photos through storeBlob (hash check, store write,
  * metadata row) next to writing the same bytes with fs.writeFile in the same run, on SQLite (and
  * PostgreSQL when TEST_DATABASE_URL is set), and into the S3 store (s3rver in a child process).
- * Uploads arrive from many tablets at once, so both sides run CONCURRENCY writes at a time; one at
- * a time is printed too. Rounds alternate baseline and store (so both see the same disk and load)
+ * The store must fsync (a photo is evidence; see filesystemBlobStore), fs.writeFile does not: the
+ * goal is against writeFile, and the same bytes written durably (writeFile, fsync of the file and
+ * of its directory) are a second baseline. Uploads arrive from many tablets at once, so every side
+ * runs CONCURRENCY writes at a time; one at a time is printed too. Rounds alternate baseline and store (so both see the same disk and load)
  * and the median ratio of the rounds is printed with its spread. Also: the SQLite file's growth
  * per 1,000 photos (the database keeps metadata only).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -49,30 +51,57 @@ async function rate(set: Photo[], concurrency: number, write: (p: Photo) => Prom
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
- * ROUNDS rounds of COUNT/ROUNDS photos each: fs.writeFile into a plain directory, then the store,
- * at the same concurrency. The median rate of each side, and the median and range of the ratios.
+ * The same bytes written durably, as the store must: fs.writeFile with the file fsynced
+ * (`flush`), then its directory fsynced (what makes a new name survive a crash).
+ */
+async function durableWrite(dir: string, p: Photo): Promise<void> {
+	await writeFile(join(dir, p.sha256), p.bytes, { flush: true });
+	const d = await open(dir, 'r');
+	try {
+		await d.sync();
+	} finally {
+		await d.close();
+	}
+}
+
+type Side = 'raw' | 'durable' | 'store';
+
+/**
+ * ROUNDS rounds of COUNT/ROUNDS photos each: fs.writeFile into a plain directory, the same made
+ * durable, then the store, at the same concurrency (the order turns each round, so no side always
+ * follows another's dirty pages). The median rate of each side, and the median and range of the
+ * store's ratios to each baseline.
  */
 async function compare(dir: string, database: Database, store: BlobStore, concurrency: number, count = COUNT) {
-	const raws: number[] = [];
-	const stores: number[] = [];
-	const ratios: number[] = [];
+	const rates: Record<Side, number[]> = { raw: [], durable: [], store: [] };
+	const ratios = { raw: [] as number[], durable: [] as number[] };
+	const order: Side[] = ['raw', 'durable', 'store'];
 	for (let r = 0; r < ROUNDS; r++) {
 		const plain = join(dir, `raw-${store.kind}-${concurrency}-${r}-${Math.random().toString(36).slice(2)}`);
-		mkdirSync(plain, { recursive: true });
-		const raw = await rate(photos(count / ROUNDS), concurrency, (p) => writeFile(join(plain, p.sha256), p.bytes));
-		const stored = await rate(photos(count / ROUNDS), concurrency, (p) => storeBlob(database.db, p.sha256, 'image/jpeg', p.bytes, store));
-		raws.push(raw);
-		stores.push(stored);
-		ratios.push(stored / raw);
+		mkdirSync(join(plain, 'durable'), { recursive: true });
+		const write: Record<Side, (p: Photo) => Promise<unknown>> = {
+			raw: (p) => writeFile(join(plain, p.sha256), p.bytes),
+			durable: (p) => durableWrite(join(plain, 'durable'), p),
+			store: (p) => storeBlob(database.db, p.sha256, 'image/jpeg', p.bytes, store)
+		};
+		const round = {} as Record<Side, number>;
+		for (let k = 0; k < order.length; k++) {
+			const side = order[(k + r) % order.length]!;
+			round[side] = await rate(photos(count / ROUNDS), concurrency, write[side]);
+			rates[side].push(round[side]);
+		}
+		ratios.raw.push(round.store / round.raw);
+		ratios.durable.push(round.store / round.durable);
 	}
-	const spread = `ratio median ${median(ratios).toFixed(2)}, ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)} over ${ROUNDS} rounds`;
-	return { raw: median(raws), store: median(stores), ratio: median(ratios), spread };
+	const spread = (xs: number[]) => `median ${median(xs).toFixed(2)}, ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)} over ${ROUNDS} rounds`;
+	return { raw: median(rates.raw), durable: median(rates.durable), store: median(rates.store), spread: spread(ratios.raw), durableSpread: spread(ratios.durable) };
 }
 
 export async function run(): Promise<BenchRow[]> {
 	const dir = mkdtempSync(join(tmpdir(), 'wymiana-bench-blobs-'));
 	const rows: BenchRow[] = [];
 	const baseline = (value: number) => ({ label: 'fs.writeFile, same bytes, same concurrency', value });
+	const durable = (value: number) => ({ label: 'writeFile + fsync of file and directory', value });
 	const s3 = await spawnS3Server();
 	try {
 		const path = join(dir, 'bench.db');
@@ -92,7 +121,9 @@ export async function run(): Promise<BenchRow[]> {
 		const added = Number((await sqlite.db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) - stored;
 		const growth = size() - before;
 		rows.push({ bench: 'blobs', case: `filesystem store, SQLite, ${COUNT} × 300 KB, ${CONCURRENCY} at a time (${many.spread})`, value: many.store, unit: 'photos/s', baseline: baseline(many.raw), goal: '≥ 0.5 of baseline' });
+		rows.push({ bench: 'blobs', case: `same, against durable writes (ratio ${many.durableSpread})`, value: many.store, unit: 'photos/s', baseline: durable(many.durable) });
 		rows.push({ bench: 'blobs', case: `same, one at a time (${one.spread})`, value: one.store, unit: 'photos/s', baseline: baseline(one.raw) });
+		rows.push({ bench: 'blobs', case: `same, one at a time, against durable writes (ratio ${one.durableSpread})`, value: one.store, unit: 'photos/s', baseline: durable(one.durable) });
 		rows.push({ bench: 'blobs', case: `SQLite file growth per 1000 photos (${added} stored)`, value: (growth / added) * 1000 / 1024, unit: 'KiB', goal: '< 1 MB (metadata only)' });
 
 		const s3Store = blobStoreFromEnv(s3.env);
@@ -113,6 +144,7 @@ export async function run(): Promise<BenchRow[]> {
 				await migrateToLatest(postgres.db, postgres.dialect);
 				const onPg = await compare(dir, postgres, filesystemBlobStore(join(dir, 'store-pg')), CONCURRENCY, COUNT / 2);
 				rows.push({ bench: 'blobs', case: `filesystem store, PostgreSQL, ${COUNT / 2} × 300 KB, ${CONCURRENCY} at a time (${onPg.spread})`, value: onPg.store, unit: 'photos/s', baseline: baseline(onPg.raw), goal: '≥ 0.5 of baseline' });
+				rows.push({ bench: 'blobs', case: `same, against durable writes (ratio ${onPg.durableSpread})`, value: onPg.store, unit: 'photos/s', baseline: durable(onPg.durable) });
 			} finally {
 				await postgres.close();
 				await admin.query(`drop schema ${schema} cascade`);

@@ -52,6 +52,8 @@ const handler: RequestHandler = (event) => {
 		router: appRouter,
 		maxBatchSize: MAX_BATCH_CALLS,
 		createContext: () => createContext(event),
+		// Busy or away: the tablet tries again later (its sync engine retries any failed sync).
+		responseMeta: ({ errors }) => (errors.some((e) => e.code === 'SERVICE_UNAVAILABLE') ? { headers: { 'retry-after': '5' } } : {}),
 		onError({ error, path }) {
 			if (error.code === 'INTERNAL_SERVER_ERROR') {
 				log.error({ reqId: event.locals.requestId, path, err: error.cause ?? error }, 'procedure failed');
