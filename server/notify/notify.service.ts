@@ -246,7 +246,7 @@ function stillTrue(
 }
 
 /**
- * One round of the outbox: marks abandoned claims, then claims a batch of due messages with one
+ * One round of the outbox: marks abandoned claims and, beside that, claims a batch of due messages with one
  * conditional UPDATE (pending → claimed, rechecked row by row, so of several instances racing for
  * a row exactly one gets it; on PostgreSQL rows another instance is claiming are skipped, so two
  * instances take two batches at once instead of one coming back empty), hands each to its channel
@@ -263,7 +263,6 @@ function stillTrue(
  * half the pace of direct sending (`npm run bench -- notify`, README).
  */
 export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy: NotifyPolicy = DEFAULT_NOTIFY_POLICY, now = Date.now()): Promise<Array<{ id: string; state: MessageState }>> {
-	await markAbandoned(db, now);
 	const token = uuidv7();
 	const due = db.selectFrom('messages').select('id').where('state', '=', 'pending').where('next_at', '<=', iso(now)).orderBy('next_at').limit(policy.batch);
 	let claim = db
@@ -277,7 +276,8 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 	// A claim lost in a database crash puts its messages back in the queue, as they should be:
 	// nothing was handed over before a durable mark, and that mark's commit carries the claim.
 	if (isPostgres(db)) claim = claim.where(noWaitForDisk);
-	const claimed = await claim.returningAll().execute();
+	// Abandoned claims are looked at beside the claim (one round trip less): they are other rows, claimed or sending, not pending.
+	const [, claimed] = await Promise.all([markAbandoned(db, now), claim.returningAll().execute()]);
 	if (claimed.length === 0) return [];
 	claimed.sort((a, b) => a.next_at.localeCompare(b.next_at));
 	const pointIds = [...new Set(claimed.map((m) => m.meter_point_id))];
