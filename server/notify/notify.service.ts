@@ -277,17 +277,16 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 	// nothing was handed over before a durable mark, and that mark's commit carries the claim.
 	if (isPostgres(db)) claim = claim.where(noWaitForDisk);
 	// Abandoned claims are looked at beside the claim (one round trip less): they are other rows, claimed or sending, not pending.
-	const [, claimed] = await Promise.all([markAbandoned(db, now), claim.returningAll().execute()]);
+	// The claim returns what `stillTrue` asks of each message's point and job too (one round trip less).
+	const returning = claim.returningAll().returning((eb) => [
+		eb.selectFrom('meter_points as mp').select('mp.messages_stopped_at').whereRef('mp.id', '=', 'messages.meter_point_id').as('point_stopped_at'),
+		eb.selectFrom('meter_points as mp').select('mp.stop_code').whereRef('mp.id', '=', 'messages.meter_point_id').as('point_stop_code'),
+		eb.selectFrom('jobs as j').select('j.status').whereRef('j.id', '=', 'messages.job_id').as('job_status'),
+		eb.selectFrom('jobs as j').select('j.window_start').whereRef('j.id', '=', 'messages.job_id').as('job_window_start')
+	]);
+	const [, claimed] = await Promise.all([markAbandoned(db, now), returning.execute()]);
 	if (claimed.length === 0) return [];
 	claimed.sort((a, b) => a.next_at.localeCompare(b.next_at));
-	const pointIds = [...new Set(claimed.map((m) => m.meter_point_id))];
-	const jobIds = [...new Set(claimed.flatMap((m) => (m.job_id ? [m.job_id] : [])))];
-	const [pointRows, jobRows] = await Promise.all([
-		db.selectFrom('meter_points').select(['id', 'messages_stopped_at', 'stop_code']).where('id', 'in', pointIds).execute(),
-		jobIds.length ? db.selectFrom('jobs').select(['id', 'status', 'window_start']).where('id', 'in', jobIds).execute() : []
-	]);
-	const points = new Map(pointRows.map((p) => [p.id, p]));
-	const jobs = new Map(jobRows.map((j) => [j.id, j]));
 	const settled: Array<{ id: string; state: MessageState }> = [];
 	/** Outcomes not written yet: they go with the next group's mark. */
 	let outcomes: Array<{ id: string; patch: SettlePatch }> = [];
@@ -326,13 +325,14 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 		while (index < claimed.length && group.length < markAhead) {
 			const msg = claimed[index++]!;
 			const params = JSON.parse(msg.params) as MessageParams;
-			const point = points.get(msg.meter_point_id);
-			const verdict = stillTrue({ template: msg.template, params, createdAt: msg.created_at }, point, msg.job_id ? jobs.get(msg.job_id) : undefined, now);
+			const point = { messages_stopped_at: msg.point_stopped_at, stop_code: msg.point_stop_code };
+			const job = msg.job_status ? { status: msg.job_status, window_start: msg.job_window_start } : undefined;
+			const verdict = stillTrue({ template: msg.template, params, createdAt: msg.created_at }, point, job, now);
 			if (verdict !== 'ok' || !msg.recipient) {
 				outcomes.push({ id: msg.id, patch: { state: verdict === 'stopped' ? 'stopped' : 'cancelled' } });
 				continue;
 			}
-			group.push({ msg, to: msg.recipient, content: renderMessage(msg.template, msg.channel, params, messageContextFromEnv(point!.stop_code ?? '')) });
+			group.push({ msg, to: msg.recipient, content: renderMessage(msg.template, msg.channel, params, messageContextFromEnv(point.stop_code ?? '')) });
 		}
 		if (group.length === 0) return null;
 		// From here on these messages may reach the resident: a crash now leaves them `uncertain`, never resent by themselves.
