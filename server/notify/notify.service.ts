@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Transaction, type Updateable } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { addDaysToDate, warsawDate, warsawInstant } from '../../src/lib/domain/time';
 import { audit, type Actor } from '../audit';
@@ -21,14 +21,18 @@ export interface NotifyPolicy {
 	retryDelaysMs: number[];
 	/** A claim older than this belongs to a dead worker: its message becomes `uncertain`. */
 	claimMs: number;
+	/** Messages claimed a round (one instance's share of the queue; the rest is left to the others). */
 	batch: number;
-	/** Messages marked `sending` in one commit ahead of their hand-over (a crash leaves up to twice this many `uncertain`, plus the one in hand). */
+	/** Messages marked `sending` in one commit ahead of their hand-over (a crash leaves at most twice this many `uncertain`). */
 	markAhead: number;
 }
 
-export const DEFAULT_NOTIFY_POLICY: NotifyPolicy = { maxAttempts: 5, retryDelaysMs: [30_000, 120_000, 600_000, 1_800_000], claimMs: 120_000, batch: 20, markAhead: 2 };
+export const DEFAULT_NOTIFY_POLICY: NotifyPolicy = { maxAttempts: 5, retryDelaysMs: [30_000, 120_000, 600_000, 1_800_000], claimMs: 120_000, batch: 50, markAhead: 4 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const isPostgres = (db: Kysely<DB>) => db.getExecutor().adapter instanceof PostgresAdapter;
+/** PostgreSQL: this statement's commit does not wait for the disk (set inside it, to spare a round trip). */
+const noWaitForDisk = sql<boolean>`set_config('synchronous_commit', 'off', true) is not null`;
 const CHANNELS: MessageChannel[] = ['sms', 'email'];
 /** How long an "on the way" message may wait in the outbox before it is dropped as stale. */
 export const ON_THE_WAY_VALID_MS = 45 * 60_000;
@@ -173,32 +177,57 @@ export function messageContextFromEnv(stopCode: string): MessageContext {
  * was handing over become `uncertain` and are never sent again by themselves.
  */
 async function markAbandoned(db: Kysely<DB>, now: number): Promise<void> {
+	const handing = sql<boolean>`state = 'sending'`;
 	await db.updateTable('messages')
-		.set({ state: 'pending', claim: null, claimed_until: null, updated_at: iso(now) })
-		.where('state', '=', 'claimed')
-		.where('claimed_until', '<', iso(now))
-		.execute();
-	await db.updateTable('messages')
-		.set({ state: 'uncertain', claim: null, claimed_until: null, recipient: null, last_error: translate('notify_uncertain_error'), updated_at: iso(now) })
-		.where('state', '=', 'sending')
+		.set({
+			state: sql`case when ${handing} then 'uncertain' else 'pending' end`,
+			recipient: sql`case when ${handing} then null else recipient end`,
+			last_error: sql`case when ${handing} then ${translate('notify_uncertain_error')} else last_error end`,
+			claim: null, claimed_until: null, updated_at: iso(now)
+		})
+		.where('state', 'in', ['claimed', 'sending'])
 		.where('claimed_until', '<', iso(now))
 		.execute();
 }
 
-type SettlePatch = Partial<{ state: MessageState; attempts: number; next_at: string; last_error: string | null; provider_id: string | null; subject: string; body: string; sent_at: string; recipient: null }>;
+type SettlePatch = Partial<{ state: MessageState; next_at: string; last_error: string | null; provider_id: string | null; subject: string; body: string; sent_at: string; recipient: null }>;
+const SETTLE_COLUMNS = ['state', 'next_at', 'last_error', 'provider_id', 'subject', 'body', 'sent_at', 'recipient'] as const;
 
 /**
- * The settling write. On PostgreSQL its commit does not wait for the disk (`synchronous_commit`
- * off for this one statement's transaction, set inside it to spare a round trip): lost in a
- * database crash, the message stays `sending` and turns `uncertain`, as after a worker crash. The
- * `sending` mark before a hand-over stays a durable commit: that one keeps a message from going twice.
+ * One statement, one commit, for what a round has to write between two hand-overs: the next
+ * messages marked `sending` (only those this claim still holds as `claimed`) and the outcomes of
+ * the messages handed over before them (a final state also erases the recipient). Returns the ids
+ * marked and the outcomes written; an outcome missing from them came after its claim expired.
+ * On PostgreSQL a statement that only settles does not wait for the disk: lost in a database crash,
+ * its messages stay `sending` and turn `uncertain`, as after a worker crash. A mark is always a
+ * durable commit: that one keeps a message from going twice.
  */
-async function settle(db: Kysely<DB>, id: string, token: string, patch: SettlePatch): Promise<boolean> {
-	let q = db.updateTable('messages').set({ ...patch, ...(patch.state && FINAL.includes(patch.state) ? { recipient: null } : {}), claim: null, claimed_until: null, updated_at: iso(Date.now()) })
-		.where('id', '=', id).where('claim', '=', token);
-	if (db.getExecutor().adapter instanceof PostgresAdapter) q = q.where(sql<boolean>`set_config('synchronous_commit', 'off', true) is not null`);
-	const res = await q.executeTakeFirst();
-	return Number(res.numUpdatedRows) === 1;
+async function writeRound(db: Kysely<DB>, token: string, markIds: string[], outcomes: Array<{ id: string; patch: SettlePatch }>): Promise<{ marked: Set<string>; settled: Array<{ id: string; state: MessageState }> }> {
+	const patches = outcomes.map(({ id, patch }) => ({ id, patch: patch.state && FINAL.includes(patch.state) ? { ...patch, recipient: null } : patch }));
+	const settleIds = patches.map((o) => o.id);
+	const isMark = markIds.length ? sql`id in (${sql.join(markIds)})` : sql`1 = 0`;
+	const isSettle = settleIds.length ? sql`id in (${sql.join(settleIds)})` : sql`1 = 0`;
+	const perRow = (column: (typeof SETTLE_COLUMNS)[number], first: RawBuilder<unknown>[] = []) => {
+		const whens = [...first, ...patches.filter((o) => column in o.patch).map((o) => sql`when id = ${o.id} then ${o.patch[column] ?? null}`)];
+		return whens.length ? sql`case ${sql.join(whens, sql` `)} else ${sql.ref(column)} end` : undefined;
+	};
+	const set: Record<string, RawBuilder<unknown> | string> = { updated_at: iso(Date.now()) };
+	for (const column of SETTLE_COLUMNS) {
+		const value = perRow(column, column === 'state' && markIds.length ? [sql`when ${isMark} then 'sending'`] : []);
+		if (value) set[column] = value;
+	}
+	if (markIds.length) set.attempts = sql`case when ${isMark} then attempts + 1 else attempts end`;
+	if (settleIds.length) for (const column of ['claim', 'claimed_until']) set[column] = sql`case when ${isSettle} then null else ${sql.ref(column)} end`;
+	let q = db.updateTable('messages').set(set as Updateable<DB['messages']>)
+		.where('claim', '=', token)
+		.where(sql<boolean>`(${isMark} and state = 'claimed') or ${isSettle}`);
+	if (markIds.length === 0 && isPostgres(db)) q = q.where(noWaitForDisk);
+	const rows = await q.returning(['id', 'state']).execute();
+	const marks = new Set(markIds);
+	const marked = new Set(rows.filter((r) => marks.has(r.id)).map((r) => r.id));
+	const settled = rows.filter((r) => !marks.has(r.id));
+	if (settled.length < settleIds.length) log.warn({ messages: settleIds.length - settled.length }, 'messages settled after their claim expired');
+	return { marked, settled };
 }
 
 /** Whether a message still says something true when its turn comes. */
@@ -217,51 +246,65 @@ function stillTrue(
 }
 
 /**
- * One round of the outbox: marks abandoned claims, then claims a batch of due messages with one
+ * One round of the outbox: marks abandoned claims and, beside that, claims a batch of due messages with one
  * conditional UPDATE (pending → claimed, rechecked row by row, so of several instances racing for
- * a row exactly one gets it), hands each to its channel and settles it. A message claimed is never
- * claimed again, and one marked `sending` is never handed over again by itself, so no message goes
- * out twice, whatever crashes; a claim that outlives `claimMs` turns `uncertain` for a planner.
+ * a row exactly one gets it; on PostgreSQL rows another instance is claiming are skipped, so two
+ * instances take two batches at once instead of one coming back empty), hands each to its channel
+ * and settles it. A message claimed is never claimed again, and one marked `sending` is never
+ * handed over again by itself, so no message goes out twice, whatever crashes; a claim that
+ * outlives `claimMs` turns `uncertain` for a planner.
  *
- * The database work runs beside the hand-overs, which stay one channel call at a time: the
- * `sending` mark is one durable commit for the next `markAhead` messages, written while the
- * messages before them are handed over, and each settling write runs during the next hand-over
- * without waiting for the disk (a settle lost in a crash leaves the message `sending`, i.e.
- * `uncertain`). The price: a crash leaves up to 2 × `markAhead` messages `uncertain` instead of
- * one. On PostgreSQL, where a durable commit costs more than an SMTP hand-over, this took the
- * outbox from 0.35 to over 0.5 of direct sending (`npm run bench -- notify`, README).
+ * The hand-overs stay one channel call at a time; the database work runs beside them, one
+ * statement (one commit) per group of `markAhead` messages: it marks the next group `sending` and
+ * writes the outcomes of the group handed over before, while the group between them is handed
+ * over. A crash leaves at most two groups `uncertain`: the one in hand, and the one marked after it
+ * or the one before it whose outcomes were not written yet. On PostgreSQL, where a durable commit
+ * costs more than an SMTP hand-over, half a statement a message is what keeps the outbox at over
+ * half the pace of direct sending (`npm run bench -- notify`, README).
  */
 export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy: NotifyPolicy = DEFAULT_NOTIFY_POLICY, now = Date.now()): Promise<Array<{ id: string; state: MessageState }>> {
-	await markAbandoned(db, now);
 	const token = uuidv7();
-	const claimed = await db
+	const due = db.selectFrom('messages').select('id').where('state', '=', 'pending').where('next_at', '<=', iso(now)).orderBy('next_at').limit(policy.batch);
+	let claim = db
 		.updateTable('messages')
 		.set({ state: 'claimed', claim: token, claimed_until: iso(Date.now() + policy.claimMs), updated_at: iso(Date.now()) })
 		.where('state', '=', 'pending')
 		.where('next_at', '<=', iso(now))
-		.where('id', 'in', (eb) => eb.selectFrom('messages').select('id').where('state', '=', 'pending').where('next_at', '<=', iso(now)).orderBy('next_at').limit(policy.batch))
-		.returningAll()
-		.execute();
+		// PostgreSQL: the subquery in an array runs once; as a join the planner may run it again per
+		// row, and with the rows it skips and those it has just claimed it would claim past the batch.
+		.where((eb) => (isPostgres(db) ? sql<boolean>`id = any(array${due.forUpdate().skipLocked()})` : eb('id', 'in', due)));
+	// A claim lost in a database crash puts its messages back in the queue, as they should be:
+	// nothing was handed over before a durable mark, and that mark's commit carries the claim.
+	if (isPostgres(db)) claim = claim.where(noWaitForDisk);
+	// Abandoned claims are looked at beside the claim (one round trip less): they are other rows, claimed or sending, not pending.
+	// The claim returns what `stillTrue` asks of each message's point and job too (one round trip less).
+	const returning = claim.returningAll().returning((eb) => [
+		eb.selectFrom('meter_points as mp').select('mp.messages_stopped_at').whereRef('mp.id', '=', 'messages.meter_point_id').as('point_stopped_at'),
+		eb.selectFrom('meter_points as mp').select('mp.stop_code').whereRef('mp.id', '=', 'messages.meter_point_id').as('point_stop_code'),
+		eb.selectFrom('jobs as j').select('j.status').whereRef('j.id', '=', 'messages.job_id').as('job_status'),
+		eb.selectFrom('jobs as j').select('j.window_start').whereRef('j.id', '=', 'messages.job_id').as('job_window_start')
+	]);
+	const [, claimed] = await Promise.all([markAbandoned(db, now), returning.execute()]);
 	if (claimed.length === 0) return [];
 	claimed.sort((a, b) => a.next_at.localeCompare(b.next_at));
-	const pointIds = [...new Set(claimed.map((m) => m.meter_point_id))];
-	const jobIds = [...new Set(claimed.flatMap((m) => (m.job_id ? [m.job_id] : [])))];
-	const points = new Map((await db.selectFrom('meter_points').select(['id', 'messages_stopped_at', 'stop_code']).where('id', 'in', pointIds).execute()).map((p) => [p.id, p]));
-	const jobs = new Map(jobIds.length ? (await db.selectFrom('jobs').select(['id', 'status', 'window_start']).where('id', 'in', jobIds).execute()).map((j) => [j.id, j]) : []);
 	const settled: Array<{ id: string; state: MessageState }> = [];
-	/** Settling writes under way (each its own row, so their order does not matter). */
-	const inFlight: Array<Promise<void>> = [];
+	/** Outcomes not written yet: they go with the next group's mark. */
+	let outcomes: Array<{ id: string; patch: SettlePatch }> = [];
 	let failure: unknown = null;
-	const settleLater = (id: string, patch: SettlePatch) => {
-		inFlight.push(settle(db, id, token, patch).then(
-			(ok) => {
-				if (ok) settled.push({ id, state: patch.state! });
-				else log.warn({ messageId: id }, 'message settled after its claim expired');
+	/** Writes the waiting outcomes and marks `markIds`; resolves to the ids marked. */
+	const write = (markIds: string[]) => {
+		const batch = outcomes;
+		outcomes = [];
+		return writeRound(db, token, markIds, batch).then(
+			(res) => {
+				settled.push(...res.settled);
+				return res.marked;
 			},
 			(err: unknown) => {
 				failure ??= err;
+				return new Set<string>();
 			}
-		));
+		);
 	};
 	const deadline = Date.now() + policy.claimMs / 2;
 	const markAhead = Math.max(1, policy.markAhead);
@@ -273,39 +316,33 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 			.where('id', 'in', ids).where('claim', '=', token).where('state', '=', 'sending').execute();
 	};
 	/**
-	 * The next messages to hand over, their `sending` mark on its way to the database (one commit),
-	 * so it is written while the messages before them are handed over. Messages no longer true are
-	 * settled on the way.
+	 * The next messages to hand over, their `sending` mark on its way to the database with the
+	 * outcomes so far, so it is written while the messages before them are handed over. Messages no
+	 * longer true get their outcome on the way.
 	 */
-	const nextGroup = async () => {
+	const nextGroup = () => {
 		const group: Array<{ msg: (typeof claimed)[number]; to: string; content: ReturnType<typeof renderMessage> }> = [];
 		while (index < claimed.length && group.length < markAhead) {
 			const msg = claimed[index++]!;
 			const params = JSON.parse(msg.params) as MessageParams;
-			const point = points.get(msg.meter_point_id);
-			const verdict = stillTrue({ template: msg.template, params, createdAt: msg.created_at }, point, msg.job_id ? jobs.get(msg.job_id) : undefined, now);
+			const point = { messages_stopped_at: msg.point_stopped_at, stop_code: msg.point_stop_code };
+			const job = msg.job_status ? { status: msg.job_status, window_start: msg.job_window_start } : undefined;
+			const verdict = stillTrue({ template: msg.template, params, createdAt: msg.created_at }, point, job, now);
 			if (verdict !== 'ok' || !msg.recipient) {
-				settleLater(msg.id, { state: verdict === 'stopped' ? 'stopped' : 'cancelled' });
+				outcomes.push({ id: msg.id, patch: { state: verdict === 'stopped' ? 'stopped' : 'cancelled' } });
 				continue;
 			}
-			group.push({ msg, to: msg.recipient, content: renderMessage(msg.template, msg.channel, params, messageContextFromEnv(point!.stop_code ?? '')) });
+			group.push({ msg, to: msg.recipient, content: renderMessage(msg.template, msg.channel, params, messageContextFromEnv(point.stop_code ?? '')) });
 		}
 		if (group.length === 0) return null;
 		// From here on these messages may reach the resident: a crash now leaves them `uncertain`, never resent by themselves.
-		const marked = db.updateTable('messages').set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: iso(Date.now()) }))
-			.where('id', 'in', group.map((g) => g.msg.id)).where('claim', '=', token).where('state', '=', 'claimed')
-			.returning('id').execute()
-			.then((rows) => new Set(rows.map((r) => r.id)), (err: unknown) => {
-				failure ??= err;
-				return new Set<string>();
-			});
-		return { group, marked };
+		return { group, marked: write(group.map((g) => g.msg.id)) };
 	};
-	let current = await nextGroup();
+	let current = nextGroup();
 	while (current) {
 		const begun = await current.marked;
 		const { group } = current;
-		current = failure ? null : await nextGroup();
+		current = failure ? null : nextGroup();
 		for (const [k, { msg, to, content }] of group.entries()) {
 			if (!begun.has(msg.id)) continue;
 			// A slow channel: give the rest back before the claim could run out under them.
@@ -336,7 +373,7 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 			} else {
 				patch = { state: 'failed', last_error: result.error, subject: content.subject, body: content.text };
 			}
-			settleLater(msg.id, patch);
+			outcomes.push({ id: msg.id, patch });
 		}
 	}
 	// What the round did not reach (a deadline, a failed write) goes back to the queue untouched.
@@ -344,7 +381,7 @@ export async function runNotifyRound(db: Kysely<DB>, channels: Channels, policy:
 		await db.updateTable('messages').set({ state: 'pending', claim: null, claimed_until: null })
 			.where('id', 'in', claimed.map((m) => m.id)).where('claim', '=', token).where('state', '=', 'claimed').execute().catch(() => undefined);
 	}
-	await Promise.all(inFlight);
+	if (outcomes.length) await write([]);
 	if (failure) throw failure;
 	return settled;
 }
@@ -443,6 +480,7 @@ export function startNotifyWorker(db: Kysely<DB>, channels: Channels, opts: { in
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	let lastSweep = 0;
 	const tick = async () => {
+		let busy = false;
 		try {
 			if (Date.now() - lastSweep >= (opts.sweepMs ?? 10 * 60_000)) {
 				lastSweep = Date.now();
@@ -451,10 +489,12 @@ export function startNotifyWorker(db: Kysely<DB>, channels: Channels, opts: { in
 			}
 			const settled = await runNotifyRound(db, channels);
 			if (settled.length) log.info({ messages: settled.length }, 'messages settled');
+			// A round that found work may have left more (a batch is 20): the next one starts at once.
+			busy = settled.length > 0;
 		} catch (err) {
 			log.warn({ err: err instanceof Error ? err.message : String(err) }, 'message round failed');
 		}
-		if (!stopped) timer = setTimeout(tick, opts.intervalMs ?? 5000);
+		if (!stopped) timer = setTimeout(tick, busy ? 0 : (opts.intervalMs ?? 5000));
 	};
 	timer = setTimeout(tick, opts.intervalMs ?? 5000);
 	return () => {

@@ -120,7 +120,7 @@ describe('messages to residents (built app, real SMTP server, local SMS gateway)
 		await pp.getByRole('heading', { name: 'Wiadomości do mieszkańców' }).waitFor();
 		await pp.getByText('Kanały: SMS — skonfigurowany, e-mail — skonfigurowany').waitFor();
 		const failedRow = pp.locator('tbody tr', { hasText: 'nieudana' });
-		await expect(failedRow.innerText()).resolves.toMatch(/Potwierdzenie rezerwacji · SMS[\s\S]*nieudana\s+1\s+HTTP 200, błąd 13/);
+		await expect(failedRow.innerText()).resolves.toMatch(/Potwierdzenie rezerwacji · SMS[\s\S]*nieudana\s+HTTP 200, błąd 13.*\s+1\s/);
 		await pp.screenshot({ path: join(shots, 'planner-messages-1440.png') });
 		await pp.locator('tbody tr', { hasText: 'wysłana' }).first().getByText('Pokaż treść').click();
 		await pp.screenshot({ path: join(shots, 'planner-messages-body-1440.png') });

@@ -70,14 +70,13 @@ async function seed(database: Database): Promise<string[]> {
 }
 
 async function outbox(url: string, port: number): Promise<number> {
-	const policy = { ...DEFAULT_NOTIFY_POLICY, batch: 100 };
 	const instances = [openDatabase(url), openDatabase(url)];
 	const channels = instances.map(() => new SmtpChannel({ host: '127.0.0.1', port, secure: false, from: FROM }));
 	const started = performance.now();
 	await Promise.all(
 		instances.map(async (d, i) => {
 			for (;;) {
-				if ((await runNotifyRound(d.db, { email: channels[i]! }, policy)).length > 0) continue;
+				if ((await runNotifyRound(d.db, { email: channels[i]! }, DEFAULT_NOTIFY_POLICY)).length > 0) continue;
 				// The other instance may have taken this round's rows: stop when none are left.
 				const left = await d.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['pending', 'claimed', 'sending']).executeTakeFirstOrThrow();
 				if (Number(left.n) === 0) break;
