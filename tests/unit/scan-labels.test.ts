@@ -50,6 +50,15 @@ describe('scanning one kind on a label with two codes', () => {
 		});
 	}
 
+	it('gives the DataMatrix or QR serial beside the PPE’s Code 128, and the PPE when it is asked', async () => {
+		for (const serialFormat of ['DATA_MATRIX', 'QR_CODE'] as const) {
+			for (const ask of ['meter_serial', 'ppe'] as const) {
+				const f = await label(14, ask, { serialFormat });
+				expect((await appChain().decodeFor(crop(f.frame), ask)).read, `${serialFormat}, ${ask}`).toMatchObject({ value: f.expected, format: ask === 'ppe' ? 'CODE_128' : serialFormat });
+			}
+		}
+	});
+
 	it('says which other kind it saw when the asked one is not there', async () => {
 		const ppe = ppeFor(seeded(5));
 		const frame = placeOnCanvas(await renderBarcode('CODE_128', ppe, { scale: 3 }), 960, 378);
@@ -130,6 +139,15 @@ describe('tilted labels', () => {
 		const image = crop(f.frame);
 		expect(await wasm.decodeAll(image, { formats: ['CODE_128'] })).toEqual([]);
 		expect((await appChain().decodeFor(image, 'meter_serial')).read).toMatchObject({ value: f.expected, format: 'CODE_128' });
+	});
+
+	it('reads a serial on a label hung sideways or steeper than 45°, which the kind passes do not turn', async () => {
+		for (const tiltDegrees of [90, -60]) {
+			const f = await label(23, 'meter_serial', { tiltDegrees });
+			const image = crop(f.frame);
+			expect(await wasm.decodeAll(image, { formats: ['CODE_128'] }), `${tiltDegrees}°`).toEqual([]);
+			expect((await appChain().decodeFor(image, 'meter_serial')).read?.value, `${tiltDegrees}°`).toBe(f.expected);
+		}
 	});
 });
 

@@ -5,7 +5,7 @@
 import type { CodeKind } from '../domain/codes';
 import { isOfKind, KIND_FORMATS, LINEAR_FORMATS, NOTHING, pickForKind, type KindDecode } from './kinds';
 import { cropLuminance, dominantAngle, straighten } from './tilt';
-import { downscaleLuminance } from './image';
+import { downscaleLuminance, toGreyImage } from './image';
 import type { DecodeWant, EngineName, ScanEngine, ScanFormat, ScanImage, ScanResult } from './types';
 
 export interface ChainStep {
@@ -113,7 +113,8 @@ export function createDecoderChain(
 		working: () => steps.map((s) => s.name).filter(usable),
 		async decodeFor(image, kind, native = image) {
 			const formats = KIND_FORMATS[kind];
-			const small = Math.max(image.width, image.height) > DECODE_SIDE ? downscaleLuminance(image, DECODE_SIDE) : image;
+			// Grey once a frame (the page's canvas gives RGBA): every pass and the tilt estimate read it.
+			const small = downscaleLuminance(image, DECODE_SIDE);
 			let seen = false;
 			let wrong: KindDecode = NOTHING;
 			const attempt = async (img: ScanImage, fmts: readonly ScanFormat[], passes: DecodeWant['passes']) => {
@@ -122,15 +123,10 @@ export function createDecoderChain(
 				if (!r.decoded.read && wrong.wrongKind === null) wrong = r.decoded;
 				return r.decoded.read ? r.decoded : null;
 			};
-			// 1. The quick pass on the crop at the usual decode size.
+			// 1. The quick pass on the crop at the usual decode size: most frames end here.
 			const quick = await attempt(small, formats, 'quick');
 			if (quick) return quick;
-			// 2. Fine bars (~1.6 px a bar) do not survive the downscale: the quick pass at native size.
-			if (native.width > small.width) {
-				const fine = await attempt(native, formats, 'quick');
-				if (fine) return fine;
-			}
-			// 3. Nothing read at all and the gradient has a clear slant: a tilted 1D code, straightened.
+			// 2. Nothing read at all and the gradient has a clear slant: a tilted 1D code, straightened.
 			const linear = formats.filter((f) => LINEAR_FORMATS.has(f));
 			if (!seen && linear.length > 0) {
 				const tilt = dominantAngle(small);
@@ -140,7 +136,12 @@ export function createDecoderChain(
 					if (straight) return straight;
 				}
 			}
-			// 4. The engines' slower passes (harder search, turned and inverted codes).
+			// 3. Fine bars (~1.6 px a bar) do not survive the downscale: the quick pass at native size.
+			if (native.width > small.width) {
+				const fine = await attempt(toGreyImage(native), formats, 'quick');
+				if (fine) return fine;
+			}
+			// 4. The engines' slower passes (every row, local thresholds, turned codes).
 			return (await attempt(small, formats, 'thorough')) ?? wrong;
 		},
 		async decode(image) {

@@ -4,7 +4,7 @@ export function isLuminance(image: ScanImage): boolean {
 	return image.data.length === image.width * image.height;
 }
 
-/** 8-bit luminance (ITU-R BT.601 weights, as ZXing uses), one byte a pixel. */
+/** 8-bit luminance (ITU-R BT.601 weights, the same integer formula zxing-wasm applies to ImageData), one byte a pixel. */
 export function toLuminance(image: ScanImage): Uint8ClampedArray {
 	if (isLuminance(image)) return image.data instanceof Uint8ClampedArray ? image.data : new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length);
 	const { data } = image;
@@ -12,6 +12,11 @@ export function toLuminance(image: ScanImage): Uint8ClampedArray {
 	const out = new Uint8ClampedArray(n);
 	for (let i = 0, p = 0; i < n; i++, p += 4) out[i] = (306 * data[p]! + 601 * data[p + 1]! + 117 * data[p + 2]! + 512) >> 10;
 	return out;
+}
+
+/** The image as grey, one byte a pixel (itself when it is grey already). */
+export function toGreyImage(image: ScanImage): ScanImage {
+	return isLuminance(image) ? image : { data: toLuminance(image), width: image.width, height: image.height };
 }
 
 /** RGBA, four bytes a pixel (a grey pixel for each luminance byte). */

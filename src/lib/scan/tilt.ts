@@ -3,19 +3,22 @@
  * Code 128 turned 15–45° is missed by every engine. The bars' edges dominate the image gradient
  * in the crop, so the gradient's dominant direction is the code's axis: turning the crop by it
  * makes the bars upright again (plate edges and text lines are tilted with the label and agree).
+ * A label turned by a quarter or more is turned upright the same way, so the kind passes need not
+ * search turned copies of every crop.
  */
 import { toLuminance } from './image';
 import type { Rect } from './roi';
 import type { ScanImage } from './types';
 
-const BINS = 180;
+/** Half-degree bins over the half circle of gradient axes. */
+const BINS = 360;
 
 /** Side of the blocks whose gradient is summed before an angle is taken (a few bars wide). */
 const BLOCK = 16;
 
 /**
- * The dominant gradient direction in degrees, folded into (-45°, 45°] (quarter turns are the
- * decoders' own business), and how strongly it dominates (peak share of all gradient weight, 0–1).
+ * The dominant gradient direction in degrees, in (-90°, 90°] (0 when bars stand upright, ±90 when
+ * they lie flat), and how strongly it dominates (peak share of all gradient weight, 0–1).
  * Per block of 16×16 pixels the structure tensor (sums of gx², gy², gx·gy) gives one direction and
  * its coherence: summing before taking the angle removes the bias of single-pixel differences
  * towards multiples of 45°, and the coherence weight lets bars (one clear direction) outvote text
@@ -54,8 +57,8 @@ export function dominantAngle(image: ScanImage): Tilt {
 			const coherence = Math.sqrt((jxx - jyy) ** 2 + 4 * jxy * jxy) / energy;
 			const weight = Math.sqrt(energy) * coherence * coherence;
 			let a = (0.5 * Math.atan2(2 * jxy, jxx - jyy) * 180) / Math.PI;
-			a = ((a % 90) + 90) % 90;
-			hist[Math.min(BINS - 1, Math.floor((a / 90) * BINS))]! += weight;
+			a = ((a % 180) + 180) % 180;
+			hist[Math.min(BINS - 1, Math.floor((a / 180) * BINS))]! += weight;
 			total += weight;
 			blocks.push({ x: bx, y: by, angle: a, coherence, energy });
 		}
@@ -72,12 +75,12 @@ export function dominantAngle(image: ScanImage): Tilt {
 			best = b;
 		}
 	}
-	const peak = ((best + 0.5) * 90) / BINS;
+	const peak = ((best + 0.5) * 180) / BINS;
 	// Bars are coherent blocks at the peak direction, dense with edges; a text stroke is coherent
 	// too but has a fraction of the bars' edge energy.
 	const atPeak = (b: (typeof blocks)[number]) => {
 		const off = Math.abs(b.angle - peak);
-		return b.coherence >= 0.8 && Math.min(off, 90 - off) <= 3;
+		return b.coherence >= 0.8 && Math.min(off, 180 - off) <= 3;
 	};
 	let maxEnergy = 0;
 	for (const b of blocks) if (atPeak(b)) maxEnergy = Math.max(maxEnergy, b.energy);
@@ -94,7 +97,7 @@ export function dominantAngle(image: ScanImage): Tilt {
 	}
 	const margin = 2 * BLOCK;
 	const region = x1 > x0 ? { x: Math.max(0, x0 - margin), y: Math.max(0, y0 - margin), width: Math.min(w, x1 + margin) - Math.max(0, x0 - margin), height: Math.min(h, y1 + margin) - Math.max(0, y0 - margin) } : { x: 0, y: 0, width: w, height: h };
-	return { degrees: peak > 45 ? peak - 90 : peak, strength: bestSum / total, region };
+	return { degrees: peak > 90 ? peak - 180 : peak, strength: bestSum / total, region };
 }
 
 /** A rectangle of a grey image, copied out. */
