@@ -10,7 +10,7 @@ import { registersFor, type TariffGroup } from '../../src/lib/domain/tariff';
 import { imageInfo } from '../../server/workers/portrait';
 import { CHROMIUM_ARGS, chromiumPath, untilServiceWorkerControls } from './browser';
 import { startApp, type RunningApp } from './app-server';
-import { enrolOnPlan, submitSignIn } from './sign-in';
+import { enrolOnPlan, signInFitter, submitSignIn } from './sign-in';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -215,11 +215,7 @@ describe('back office: workers, warehouse, audit (admin at 1440×900) and the ta
 
 		const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'pl-PL', timezoneId: 'Europe/Warsaw' });
 		const t = await context.newPage();
-		await t.goto(`${app.url}/app`);
-		await submitSignIn(t, 'monter1', 'monter-demo');
-		await t.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
-		const header = t.getByRole('status', { name: 'Stan połączenia' });
-		await expect.poll(() => header.innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+		const header = await signInFitter(t, app.url);
 		await untilServiceWorkerControls(t);
 		await context.setOffline(true);
 

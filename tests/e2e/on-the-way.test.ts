@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { warsawDate } from '../../src/lib/domain/time';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
-import { enrolOnPlan, submitSignIn } from './sign-in';
+import { enrolOnPlan, signInFitter } from './sign-in';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -77,11 +77,7 @@ describe('"the fitter is on the way" from the tablet to the planner’s message 
 	it('tells the next resident in the stairwell when the fitter starts the job before theirs, and shows it in the message log', async () => {
 		const tablet = await browser.newContext({ viewport: TABLET, locale: 'pl-PL', timezoneId: 'Europe/Warsaw' });
 		const tp = await tablet.newPage();
-		await tp.goto(`${app.url}/app`);
-		await submitSignIn(tp, 'monter1', 'monter-demo');
-		await tp.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
-		const header = tp.getByRole('status', { name: 'Stan połączenia' });
-		await expect.poll(() => header.innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+		const header = await signInFitter(tp, app.url);
 
 		// The fitter opens the job from the list and starts it; the sync pushes the start.
 		const card = tp.locator(`a[href="/app/job/${encodeURIComponent(started.id)}"]:visible`).first();

@@ -11,7 +11,7 @@ import { fromBase64, parseTelegram } from '../../src/lib/optical/iec62056';
 import { householdLines, type MeterConfig } from '../support/meter-simulator';
 import { CHROMIUM_ARGS, chromiumPath, launchTablet, untilServiceWorkerControls, type Tablet } from './browser';
 import { startApp, type RunningApp } from './app-server';
-import { submitSignIn } from './sign-in';
+import { signInFitter, submitSignIn } from './sign-in';
 import { formatDecimalIn } from '$lib/domain/format';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
@@ -118,10 +118,7 @@ describe('optical port: old meter read through the probe, offline, then synced',
 	});
 
 	it('signs in online, then loses the network and opens the job’s exchange', async () => {
-		await page.goto(`${app.url}/app`);
-		await submitSignIn(page, 'monter1', 'monter-demo');
-		await page.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
-		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+		await signInFitter(page, app.url);
 		await untilServiceWorkerControls(page);
 		await context.setOffline(true);
 		await page.goto(`${app.url}/app/job/${encodeURIComponent(target.jobId)}`);

@@ -5,7 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath } from './browser';
 import { startApp, type RunningApp } from './app-server';
-import { enrolOnPlan, submitSignIn } from './sign-in';
+import { enrolOnPlan, signInFitter, submitSignIn } from './sign-in';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -107,10 +107,7 @@ describe('same-day reassignment reaches both tablets', () => {
 		await expect.poll(() => header(tabletA).innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
 
 		tabletB = await open(TABLET);
-		await tabletB.goto(`${app.url}/app`);
-		await submitSignIn(tabletB, 'monter3', 'monter-demo');
-		await tabletB.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
-		await expect.poll(() => header(tabletB).innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+		await signInFitter(tabletB, app.url, 'monter3');
 		expect(await card(tabletB, planned).count()).toBe(0);
 		expect(await card(tabletB, started).count()).toBe(0);
 	});

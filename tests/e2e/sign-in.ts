@@ -1,4 +1,5 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { currentTotp } from '$server/auth/totp';
 
 /** Fills the sign-in form (the fitter app's and the planner console's are the same) and submits it. */
@@ -6,6 +7,19 @@ export async function submitSignIn(p: Page, login: string, password: string): Pr
 	await p.getByLabel('Login').fill(login);
 	await p.getByLabel('Hasło', { exact: true }).fill(password);
 	await p.getByRole('button', { name: 'Zaloguj się' }).click();
+}
+
+/**
+ * Signs a demo fitter in to /app online and waits until the first sync has everything on the
+ * tablet ("Wszystko wysłane"); returns the connection status in the header.
+ */
+export async function signInFitter(p: Page, appUrl: string, login = 'monter1'): Promise<Locator> {
+	await p.goto(`${appUrl}/app`);
+	await submitSignIn(p, login, 'monter-demo');
+	await p.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
+	const header = p.getByRole('status', { name: 'Stan połączenia' });
+	await expect.poll(() => header.innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+	return header;
 }
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { CHROMIUM_ARGS, chromiumPath, launchTablet, untilServiceWorkerControls, type Tablet } from './browser';
 import { startApp, type RunningApp } from './app-server';
-import { submitSignIn } from './sign-in';
+import { signInFitter } from './sign-in';
 
 const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -121,10 +121,7 @@ describe('tablet: sign-out on a job screen, yesterday’s leftovers in portrait'
 	});
 
 	it('folds yesterday’s three unfinished jobs so today’s first job is in the first screen at 800×1280', async () => {
-		await page.goto(`${app.url}/app`);
-		await submitSignIn(page, 'monter1', 'monter-demo');
-		await page.getByRole('heading', { name: 'Najbliższe zlecenia' }).waitFor();
-		await expect.poll(() => header().innerText(), { timeout: 30_000 }).toContain('Wszystko wysłane');
+		await signInFitter(page, app.url);
 		const folded = page.locator('details.folded');
 		await folded.getByText('3 niedokończone zlecenia').waitFor();
 		expect(await folded.getAttribute('open')).toBeNull();
