@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { s3BlobStore, s3SettingsFromEnv } from './s3-store';
@@ -72,7 +72,7 @@ export function filesystemBlobStore(root: string): FilesystemBlobStore {
 	};
 	/** Directories this process has made (or found); one removed meanwhile is made again. */
 	const made = new Set<string>();
-	const create = async (dir: string, tmp: string) => {
+	const create = async (dir: string, tmp: string, again = true): Promise<FileHandle> => {
 		if (!made.has(dir)) {
 			await mkdir(dir, { recursive: true });
 			made.add(dir);
@@ -80,11 +80,9 @@ export function filesystemBlobStore(root: string): FilesystemBlobStore {
 		try {
 			return await open(tmp, 'wx');
 		} catch (e) {
-			if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+			if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !again) throw e;
 			made.delete(dir);
-			await mkdir(dir, { recursive: true });
-			made.add(dir);
-			return open(tmp, 'wx');
+			return create(dir, tmp, false);
 		}
 	};
 	return {

@@ -17,8 +17,10 @@ export class CsvDecoder {
 	private lines = 1;
 
 	decode(chunk: Uint8Array): string {
+		// Lines are counted only while a later break of UTF-8 could still need its row.
+		const counting = this.encoding === 'utf-8' && this.brokenAtRow === null;
 		const text = this.decodeChunk(chunk);
-		for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lines++;
+		if (counting && this.brokenAtRow === null) for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lines++;
 		return text;
 	}
 

@@ -124,23 +124,15 @@ async function applyBatch(trx: Transaction<DB>, actor: SyncActor, clientId: stri
 			continue;
 		}
 		const ctx = { trx, jobs, points, moved, userId: actor.userId, crewId: actor.crewId, clientId, mutationId: m.id, at: m.at };
-		if (!savepoints) {
-			try {
-				changes.push(...(await applyMutation(ctx, m.name as MutationName, parsed.data as never)));
-			} catch (e) {
-				if (e instanceof RuleError || isDuplicateKey(e)) throw new NeedsSavepoints();
-				throw e;
-			}
-			record(m, 'applied', null);
-			continue;
-		}
-		await sql`savepoint mutation`.execute(trx);
+		if (savepoints) await sql`savepoint mutation`.execute(trx);
 		try {
 			changes.push(...(await applyMutation(ctx, m.name as MutationName, parsed.data as never)));
-			await sql`release savepoint mutation`.execute(trx);
+			if (savepoints) await sql`release savepoint mutation`.execute(trx);
 			record(m, 'applied', null);
 		} catch (e) {
 			if (!(e instanceof RuleError) && !isDuplicateKey(e)) throw e;
+			// Without savepoints this attempt cannot undo one mutation alone: it is rolled back whole.
+			if (!savepoints) throw new NeedsSavepoints();
 			// Undo this mutation's own writes only; the batch goes on.
 			await sql`rollback to savepoint mutation`.execute(trx);
 			await sql`release savepoint mutation`.execute(trx);
