@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { log } from '../log';
-import type { BlobStore } from './blob-store';
+import { sha256Hex, type BlobStore } from './blob-store';
 
 export interface MoveResult {
 	moved: number;
@@ -28,22 +27,18 @@ export async function moveBlobsToStore(db: Kysely<DB>, store: BlobStore, { batch
 		if (rows.length === 0) break;
 		for (const row of rows) {
 			const bytes = Buffer.from(row.data);
-			if (sha256(bytes) !== row.sha256) {
+			if ((await sha256Hex(bytes)) !== row.sha256) {
 				damaged.push(row.sha256);
 				log.error({ sha256: row.sha256 }, 'blob bytes do not match their sha256; left in the database');
 				continue;
 			}
 			await store.put(row.sha256, bytes);
 			const copy = await store.read(row.sha256);
-			if (!copy || sha256(copy) !== row.sha256) throw new Error(`blob ${row.sha256}: the stored copy does not match; nothing was removed from the database`);
+			if (!copy || (await sha256Hex(copy)) !== row.sha256) throw new Error(`blob ${row.sha256}: the stored copy does not match; nothing was removed from the database`);
 			await db.updateTable('blobs').set({ data: new Uint8Array(0), stored_in: store.kind }).where('sha256', '=', row.sha256).where('stored_in', 'is', null).execute();
 			moved++;
 		}
 	}
 	const { n } = await db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).where('stored_in', 'is', null).executeTakeFirstOrThrow();
 	return { moved, damaged, remaining: Number(n) };
-}
-
-function sha256(bytes: Uint8Array): string {
-	return createHash('sha256').update(bytes).digest('hex');
 }

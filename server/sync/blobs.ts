@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { blobStoreFromEnv, type BlobStore } from '../blobs/blob-store';
+import { blobStoreFromEnv, sha256Hex, type BlobStore } from '../blobs/blob-store';
 import type { DB } from '../db/schema';
 import { AppError } from '../errors';
 import { nowIso } from '../util/ids';
@@ -19,9 +19,7 @@ export async function storeBlob(db: Kysely<DB>, sha256: string, contentType: str
 	if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AppError('VALIDATION', { fieldErrors: { sha256: ['sha256'] } });
 	if (!(BLOB_TYPES as readonly string[]).includes(contentType)) throw new AppError('VALIDATION', { fieldErrors: { contentType: [contentType] } });
 	if (bytes.byteLength === 0 || bytes.byteLength > MAX_BLOB_BYTES) throw new AppError('VALIDATION', { fieldErrors: { size: [String(bytes.byteLength)] } });
-	// Hashed on libuv's thread pool (WebCrypto), not on the event loop other requests need.
-	const actual = Buffer.from(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)).toString('hex');
-	if (actual !== sha256) throw new AppError('VALIDATION', { detail: 'the bytes do not match their sha256', fieldErrors: { sha256: ['mismatch'] } });
+	if ((await sha256Hex(bytes)) !== sha256) throw new AppError('VALIDATION', { detail: 'the bytes do not match their sha256', fieldErrors: { sha256: ['mismatch'] } });
 	if (await db.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst()) return 'exists';
 	await store.put(sha256, bytes);
 	return db.transaction().execute(async (trx) => {

@@ -5,7 +5,9 @@
  * The store must fsync (a photo is evidence; see filesystemBlobStore), fs.writeFile does not: the
  * goal is against writeFile, and the same bytes written durably (writeFile, fsync of the file and
  * of its directory) are a second baseline. Uploads arrive from many tablets at once, so every side
- * runs CONCURRENCY writes at a time; one at a time is printed too. Rounds alternate baseline and store (so both see the same disk and load)
+ * runs CONCURRENCY writes at a time; one at a time is printed too. The store's `put` alone (its
+ * file procedure without the hash check and the row) is a third baseline: the store against it is
+ * the software's share, it against writeFile the disk's. Rounds alternate baseline and store (so both see the same disk and load)
  * and the median ratio of the rounds is printed with its spread. Also: the SQLite file's growth
  * per 1,000 photos (the database keeps metadata only).
  */
@@ -64,7 +66,7 @@ async function durableWrite(dir: string, p: Photo): Promise<void> {
 	}
 }
 
-type Side = 'raw' | 'durable' | 'store';
+type Side = 'raw' | 'durable' | 'put' | 'store';
 
 /**
  * ROUNDS rounds of COUNT/ROUNDS photos each: fs.writeFile into a plain directory, the same made
@@ -73,15 +75,19 @@ type Side = 'raw' | 'durable' | 'store';
  * store's ratios to each baseline.
  */
 async function compare(dir: string, database: Database, store: BlobStore, concurrency: number, count = COUNT) {
-	const rates: Record<Side, number[]> = { raw: [], durable: [], store: [] };
-	const ratios = { raw: [] as number[], durable: [] as number[] };
-	const order: Side[] = ['raw', 'durable', 'store'];
+	const rates: Record<Side, number[]> = { raw: [], durable: [], put: [], store: [] };
+	const ratios = { raw: [] as number[], durable: [] as number[], put: [] as number[], floor: [] as number[] };
+	const order: Side[] = ['raw', 'durable', 'put', 'store'];
+	// The store's own file procedure (temporary name, fsync, rename, fsync of the directory) with no
+	// hash check and no row, into a store of its own: what durability costs on this disk by itself.
+	const bare = store.kind === 'fs' ? filesystemBlobStore(join(dir, `put-${concurrency}-${Math.random().toString(36).slice(2)}`)) : store;
 	for (let r = 0; r < ROUNDS; r++) {
 		const plain = join(dir, `raw-${store.kind}-${concurrency}-${r}-${Math.random().toString(36).slice(2)}`);
 		mkdirSync(join(plain, 'durable'), { recursive: true });
 		const write: Record<Side, (p: Photo) => Promise<unknown>> = {
 			raw: (p) => writeFile(join(plain, p.sha256), p.bytes),
 			durable: (p) => durableWrite(join(plain, 'durable'), p),
+			put: (p) => bare.put(p.sha256, p.bytes),
 			store: (p) => storeBlob(database.db, p.sha256, 'image/jpeg', p.bytes, store)
 		};
 		const round = {} as Record<Side, number>;
@@ -92,9 +98,14 @@ async function compare(dir: string, database: Database, store: BlobStore, concur
 		}
 		ratios.raw.push(round.store / round.raw);
 		ratios.durable.push(round.store / round.durable);
+		ratios.put.push(round.store / round.put);
+		ratios.floor.push(round.put / round.raw);
 	}
 	const spread = (xs: number[]) => `median ${median(xs).toFixed(2)}, ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)} over ${ROUNDS} rounds`;
-	return { raw: median(rates.raw), durable: median(rates.durable), store: median(rates.store), spread: spread(ratios.raw), durableSpread: spread(ratios.durable) };
+	return {
+		raw: median(rates.raw), durable: median(rates.durable), put: median(rates.put), store: median(rates.store),
+		spread: spread(ratios.raw), durableSpread: spread(ratios.durable), putSpread: spread(ratios.put), floorSpread: spread(ratios.floor)
+	};
 }
 
 export async function run(): Promise<BenchRow[]> {
@@ -102,6 +113,7 @@ export async function run(): Promise<BenchRow[]> {
 	const rows: BenchRow[] = [];
 	const baseline = (value: number) => ({ label: 'fs.writeFile, same bytes, same concurrency', value });
 	const durable = (value: number) => ({ label: 'writeFile + fsync of file and directory', value });
+	const alone = (value: number) => ({ label: 'put alone: temporary file, fsync, rename, fsync of directory', value });
 	const s3 = await spawnS3Server();
 	try {
 		const path = join(dir, 'bench.db');
@@ -122,6 +134,8 @@ export async function run(): Promise<BenchRow[]> {
 		const growth = size() - before;
 		rows.push({ bench: 'blobs', case: `filesystem store, SQLite, ${COUNT} × 300 KB, ${CONCURRENCY} at a time (${many.spread})`, value: many.store, unit: 'photos/s', baseline: baseline(many.raw), goal: '≥ 0.5 of baseline' });
 		rows.push({ bench: 'blobs', case: `same, against durable writes (ratio ${many.durableSpread})`, value: many.store, unit: 'photos/s', baseline: durable(many.durable) });
+		rows.push({ bench: 'blobs', case: `same, against the store's put alone (no hash check, no row; ratio ${many.putSpread})`, value: many.store, unit: 'photos/s', baseline: alone(many.put) });
+		rows.push({ bench: 'blobs', case: `put alone against fs.writeFile: the disk's price of durability (ratio ${many.floorSpread})`, value: many.put, unit: 'photos/s', baseline: baseline(many.raw) });
 		rows.push({ bench: 'blobs', case: `same, one at a time (${one.spread})`, value: one.store, unit: 'photos/s', baseline: baseline(one.raw) });
 		rows.push({ bench: 'blobs', case: `same, one at a time, against durable writes (ratio ${one.durableSpread})`, value: one.store, unit: 'photos/s', baseline: durable(one.durable) });
 		rows.push({ bench: 'blobs', case: `SQLite file growth per 1000 photos (${added} stored)`, value: (growth / added) * 1000 / 1024, unit: 'KiB', goal: '< 1 MB (metadata only)' });
@@ -145,6 +159,7 @@ export async function run(): Promise<BenchRow[]> {
 				const onPg = await compare(dir, postgres, filesystemBlobStore(join(dir, 'store-pg')), CONCURRENCY, COUNT / 2);
 				rows.push({ bench: 'blobs', case: `filesystem store, PostgreSQL, ${COUNT / 2} × 300 KB, ${CONCURRENCY} at a time (${onPg.spread})`, value: onPg.store, unit: 'photos/s', baseline: baseline(onPg.raw), goal: '≥ 0.5 of baseline' });
 				rows.push({ bench: 'blobs', case: `same, against durable writes (ratio ${onPg.durableSpread})`, value: onPg.store, unit: 'photos/s', baseline: durable(onPg.durable) });
+				rows.push({ bench: 'blobs', case: `same, against the store's put alone (ratio ${onPg.putSpread}); put alone against fs.writeFile ${onPg.floorSpread}`, value: onPg.store, unit: 'photos/s', baseline: alone(onPg.put) });
 			} finally {
 				await postgres.close();
 				await admin.query(`drop schema ${schema} cascade`);
