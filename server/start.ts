@@ -10,6 +10,7 @@ import { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { buildDir, ROOT } from './build-dir';
+import { withFileLock } from './util/file-lock';
 
 const root = ROOT;
 const SOURCES = ['src', 'server', 'static', 'svelte.config.js', 'vite.config.ts', 'package-lock.json', 'package.json'];
@@ -45,17 +46,34 @@ export function sourceHash(): string {
 export function ensureBuilt(): void {
 	const stampFile = join(buildDir(), '.source-hash');
 	const hash = sourceHash();
-	const current = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : null;
-	if (current === hash && existsSync(join(buildDir(), 'handler.js'))) return;
-	process.stdout.write(current ? 'Sources changed; rebuilding…\n' : 'No build yet; building (about a minute)…\n');
-	const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-	// A test runner's NODE_ENV=test would give a development build (no service worker).
-	const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
-	if (result.status !== 0) {
-		process.stderr.write('The build failed; see the messages above.\n');
-		process.exit(result.status ?? 1);
-	}
-	writeFileSync(stampFile, hash + '\n');
+	const built = () => existsSync(join(buildDir(), 'handler.js')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === hash;
+	if (built()) return;
+	withBuildLock(() => {
+		// Another build may have made exactly this one while this process waited.
+		if (built()) return;
+		process.stdout.write(existsSync(stampFile) ? 'Sources changed; rebuilding…\n' : 'No build yet; building (about a minute)…\n');
+		const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+		// A test runner's NODE_ENV=test would give a development build (no service worker).
+		const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+		if (result.status !== 0) {
+			process.stderr.write('The build failed; see the messages above.\n');
+			process.exit(result.status ?? 1);
+		}
+		writeFileSync(stampFile, hash + '\n');
+	});
+}
+
+/**
+ * One build at a time in a checkout. Every build, whatever its output directory, works in the
+ * same .svelte-kit/ and writes the same i18n output: `npm start` and `npm test` building at once
+ * (each into its own directory) gave a build whose every page failed to start in the browser, and
+ * its stamp then said it was current.
+ */
+const BUILD_LOCK = join(root, '.svelte-kit', 'wymiana-build.lock');
+
+/** Runs `work` (a build, or anything else that writes .svelte-kit/ or the i18n output) alone. */
+export function withBuildLock<T>(work: () => T): T {
+	return withFileLock(BUILD_LOCK, (holder) => process.stdout.write(`Another build is running in this checkout (process ${holder}); waiting for it…\n`), work);
 }
 
 /**

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import { chromiumPath } from './e2e/browser';
+import { withBuildLock } from '../server/start';
 import { buildForTests } from './support/test-build';
 
 const root = resolve(import.meta.dirname, '..');
@@ -25,8 +26,11 @@ function fail(message: string): never {
 }
 
 const npx = (bin: string) => join(root, 'node_modules', '.bin', bin);
-if (run(npx('paraglide-js'), ['compile', '--project', './src/lib/i18n/project.inlang', '--outdir', './src/lib/paraglide', '--silent']).status !== 0) fail('i18n compile failed');
-if (run(npx('svelte-kit'), ['sync']).status !== 0) fail('svelte-kit sync failed');
+// Both write what a build reads: never while an `npm start` in this checkout is building.
+withBuildLock(() => {
+	if (run(npx('paraglide-js'), ['compile', '--project', './src/lib/i18n/project.inlang', '--outdir', './src/lib/paraglide', '--silent']).status !== 0) fail('i18n compile failed');
+	if (run(npx('svelte-kit'), ['sync']).status !== 0) fail('svelte-kit sync failed');
+});
 
 const notes: string[] = [];
 /** Our machines run PostgreSQL at 127.0.0.1:5432 (trust auth, database `test`): use it when it answers. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from './app-server';
@@ -11,13 +11,14 @@ const root = resolve(import.meta.dirname, '../..');
  * Runs `npm test`'s build step as npm test does, into a directory of its own (not the suite's
  * build-test/, which other test files' servers may be serving right now: the very thing tested).
  */
-function runTestBuildStep(dir: string): Promise<{ code: number | null; output: string }> {
+function runTestBuildStep(dir: string, seen: (output: string) => void = () => {}): Promise<{ code: number | null; output: string }> {
 	const env = { ...process.env, WYMIANA_BUILD_DIR: dir };
 	return new Promise((ok) => {
 		let output = '';
 		const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/test-build.ts', '--force'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-		child.stdout.on('data', (d) => (output += d));
-		child.stderr.on('data', (d) => (output += d));
+		const add = (d: Buffer) => seen((output += d));
+		child.stdout.on('data', add);
+		child.stderr.on('data', add);
 		child.once('exit', (code) => ok({ code, output }));
 	});
 }
@@ -45,13 +46,24 @@ describe('npm test beside a running npm start', () => {
 		expect(resolve(root, TEST_BUILD_DIR)).not.toBe(served);
 	});
 
-	it("builds into its own directory while the first server keeps answering every page", async () => {
+	it("builds into its own directory, after a build already running, while the first server keeps answering every page", async () => {
 		// Only the home page is loaded before: the other pages' server chunks are loaded on first use.
 		expect((await fetch(`${app.url}/`)).status).toBe(200);
 		const handler = statSync(join(served, 'handler.js')).mtimeMs;
 		const stamp = readFileSync(join(served, '.source-hash'), 'utf8');
 
-		const step = await runTestBuildStep(testBuild);
+		// Another build is running in this checkout (this process holds the build lock): the step
+		// says so and waits, building only once that build is done.
+		const lock = join(root, '.svelte-kit', 'wymiana-build.lock');
+		writeFileSync(lock, String(process.pid), { flag: 'wx' });
+		let waiting!: () => void;
+		const told = new Promise<void>((r) => (waiting = r));
+		const running = runTestBuildStep(testBuild, (output) => output.includes(`Another build is running in this checkout (process ${process.pid})`) && waiting());
+		await told;
+		await new Promise((r) => setTimeout(r, 1000));
+		expect(existsSync(join(root, testBuild, 'handler.js'))).toBe(false);
+		rmSync(lock);
+		const step = await running;
 		expect(step.code, step.output).toBe(0);
 		// The step did build, elsewhere.
 		expect(statSync(join(root, testBuild, 'handler.js')).mtimeMs).toBeGreaterThan(handler);
