@@ -102,6 +102,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 	// LAN address, a name), each request checked against its own host. Behind a proxy, set ORIGIN
 	// or PROTOCOL_HEADER (see the README).
 	process.env.BODY_SIZE_LIMIT ??= '25M';
-	const server = await (await import('./serve')).serve();
+	const { ConfigError, serve } = await import('./serve');
+	const server = await serve().catch((e: unknown) => {
+		if (!(e instanceof ConfigError)) throw e;
+		process.stderr.write(`✗ ${e.message}\n`);
+		process.exit(1);
+	});
 	process.stdout.write(reachableAt(process.env.PORT, server instanceof HttpsServer));
 }

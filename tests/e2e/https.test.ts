@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -143,4 +143,37 @@ describe('https: a tablet reaches the app by a network name over TLS', () => {
 		}
 		await page.screenshot({ path: join(shots, 'https-scan-1280.png') });
 	});
+});
+
+/** An operator setting HTTPS up with a wrong file is told which, and why, in one line. */
+describe('https: a certificate npm start cannot use', () => {
+	let dir: string;
+	beforeAll(() => {
+		dir = mkdtempSync(join(tmpdir(), 'wymiana-https-bad-'));
+		for (const name of ['a', 'b']) {
+			execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-keyout', join(dir, `${name}-key.pem`), '-out', join(dir, `${name}.pem`), '-subj', `/CN=${name}`], { stdio: 'ignore' });
+		}
+		writeFileSync(join(dir, 'not.pem'), 'not a certificate');
+	});
+	afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+	const start = (env: Record<string, string>) =>
+		spawnSync(process.execPath, ['--import', 'tsx', 'server/start.ts'], {
+			cwd: resolve(import.meta.dirname, '../..'),
+			env: { ...process.env, PORT: '0', DATABASE_URL: `file:${join(dir, 'x.db')}`, ...env },
+			encoding: 'utf8',
+			timeout: 60_000
+		});
+
+	it.each([
+		['a missing file', () => ({ TLS_CERT_FILE: join(dir, 'none.pem'), TLS_KEY_FILE: join(dir, 'a-key.pem') }), /^✗ TLS_CERT_FILE \S+none\.pem cannot be read: ENOENT$/m],
+		['a key that is not the certificate’s', () => ({ TLS_CERT_FILE: join(dir, 'a.pem'), TLS_KEY_FILE: join(dir, 'b-key.pem') }), /^✗ TLS_CERT_FILE .* must be a PEM certificate and its unencrypted private key: .*key values mismatch$/m],
+		['a file that is not PEM', () => ({ TLS_CERT_FILE: join(dir, 'not.pem'), TLS_KEY_FILE: join(dir, 'a-key.pem') }), /^✗ TLS_CERT_FILE .* must be a PEM certificate and its unencrypted private key: .*no start line$/m],
+		['a certificate without its key', () => ({ TLS_CERT_FILE: join(dir, 'a.pem') }), /^✗ HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE \(PEM files\)$/m]
+	])('refuses to start on %s, saying what is wrong without a stack trace', (_case, env, message) => {
+		const run = start(env());
+		expect(run.status, run.stdout + run.stderr).toBe(1);
+		expect(run.stderr).toMatch(message);
+		expect(run.stderr).not.toMatch(/^\s+at /m);
+	}, 90_000);
 });
