@@ -128,3 +128,14 @@ export class AppError extends Error {
 		this.fieldErrors = opts.fieldErrors;
 	}
 }
+
+/**
+ * A setting (an environment variable) the server cannot start with. `npm start` prints its message
+ * alone, without a stack. Recognised by name (`isSettingsError`): the built app bundles its own
+ * copy of this class.
+ */
+export class SettingsError extends Error {
+	override name = 'SettingsError';
+}
+
+export const isSettingsError = (e: unknown): e is Error => e instanceof Error && e.name === 'SettingsError';

@@ -15,10 +15,8 @@ import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildDir } from './build-dir';
+import { SettingsError } from './errors';
 import { registeredFastPath } from './fast-path';
-
-/** A setting the server cannot start with: `npm start` prints the message alone, no stack. */
-export class ConfigError extends Error {}
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
 
@@ -26,7 +24,7 @@ function seconds(name: string): number | undefined {
 	const v = process.env[name];
 	if (v === undefined || v === '') return undefined;
 	const n = Number.parseInt(v, 10);
-	if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a number of seconds, got ${JSON.stringify(v)}`);
+	if (!Number.isFinite(n) || n < 0) throw new SettingsError(`${name} must be a number of seconds, got ${JSON.stringify(v)}`);
 	return n;
 }
 
@@ -42,14 +40,14 @@ function tlsOptions(): https.ServerOptions | null {
 	const cert = process.env.TLS_CERT_FILE;
 	const key = process.env.TLS_KEY_FILE;
 	if (!cert && !key) return null;
-	if (!cert || !key) throw new ConfigError('HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE (PEM files)');
+	if (!cert || !key) throw new SettingsError('HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE (PEM files)');
 	const options = { cert: pemFile('TLS_CERT_FILE', cert), key: pemFile('TLS_KEY_FILE', key) };
 	try {
 		// What https.createServer would refuse later, said now: not PEM, encrypted, or a key that
 		// is not the certificate's.
 		createSecureContext(options);
 	} catch (e) {
-		throw new ConfigError(`TLS_CERT_FILE (${cert}) and TLS_KEY_FILE (${key}) must be a PEM certificate and its unencrypted private key: ${(e as Error).message}`);
+		throw new SettingsError(`TLS_CERT_FILE (${cert}) and TLS_KEY_FILE (${key}) must be a PEM certificate and its unencrypted private key: ${(e as Error).message}`);
 	}
 	return options;
 }
@@ -58,7 +56,7 @@ function pemFile(name: string, path: string): Buffer {
 	try {
 		return readFileSync(path);
 	} catch (e) {
-		throw new ConfigError(`${name} ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+		throw new SettingsError(`${name} ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 	}
 }
 

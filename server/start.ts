@@ -10,6 +10,7 @@ import { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { buildDir, ROOT } from './build-dir';
+import { isSettingsError } from './errors';
 import { withFileLock } from './util/file-lock';
 
 const root = ROOT;
@@ -102,9 +103,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 	// LAN address, a name), each request checked against its own host. Behind a proxy, set ORIGIN
 	// or PROTOCOL_HEADER (see the README).
 	process.env.BODY_SIZE_LIMIT ??= '25M';
-	const { ConfigError, serve } = await import('./serve');
-	const server = await serve().catch((e: unknown) => {
-		if (!(e instanceof ConfigError)) throw e;
+	const server = await (await import('./serve')).serve().catch((e: unknown) => {
+		if (!isSettingsError(e)) throw e;
 		process.stderr.write(`✗ ${e.message}\n`);
 		process.exit(1);
 	});

@@ -1,6 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { PassThrough, Readable } from 'node:stream';
 import { blobKey, BlobStoreUnavailable, type BlobStore } from './blob-store';
+import { SettingsError } from '../errors';
 
 /**
  * Settings of the S3-compatible store (MinIO, Ceph RGW, AWS S3), from the environment:
@@ -20,21 +21,20 @@ export interface S3Settings {
 	secretAccessKey?: string;
 }
 
-export class BlobStoreSettingsError extends Error {}
 
 export function s3SettingsFromEnv(env: NodeJS.ProcessEnv): S3Settings | null {
 	const kind = (env.WYMIANA_BLOB_STORE ?? '').trim().toLowerCase();
 	if (kind === '' || kind === 'fs') return null;
-	if (kind !== 's3') throw new BlobStoreSettingsError(`WYMIANA_BLOB_STORE must be "fs" or "s3", not "${env.WYMIANA_BLOB_STORE}"`);
+	if (kind !== 's3') throw new SettingsError(`WYMIANA_BLOB_STORE must be "fs" or "s3", not "${env.WYMIANA_BLOB_STORE}"`);
 	const bucket = env.WYMIANA_S3_BUCKET?.trim();
-	if (!bucket) throw new BlobStoreSettingsError('WYMIANA_BLOB_STORE=s3 needs WYMIANA_S3_BUCKET (the bucket for photos and signatures)');
+	if (!bucket) throw new SettingsError('WYMIANA_BLOB_STORE=s3 needs WYMIANA_S3_BUCKET (the bucket for photos and signatures)');
 	const endpoint = env.WYMIANA_S3_ENDPOINT?.trim() || undefined;
-	if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) throw new BlobStoreSettingsError(`WYMIANA_S3_ENDPOINT must be a URL like https://minio.example:9000, not "${endpoint}"`);
+	if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) throw new SettingsError(`WYMIANA_S3_ENDPOINT must be a URL like https://minio.example:9000, not "${endpoint}"`);
 	const accessKeyId = env.WYMIANA_S3_ACCESS_KEY_ID?.trim() || undefined;
 	const secretAccessKey = env.WYMIANA_S3_SECRET_ACCESS_KEY?.trim() || undefined;
-	if (!accessKeyId !== !secretAccessKey) throw new BlobStoreSettingsError('set both WYMIANA_S3_ACCESS_KEY_ID and WYMIANA_S3_SECRET_ACCESS_KEY, or neither');
+	if (!accessKeyId !== !secretAccessKey) throw new SettingsError('set both WYMIANA_S3_ACCESS_KEY_ID and WYMIANA_S3_SECRET_ACCESS_KEY, or neither');
 	const pathStyle = env.WYMIANA_S3_FORCE_PATH_STYLE?.trim();
-	if (pathStyle && !['0', '1', 'true', 'false'].includes(pathStyle)) throw new BlobStoreSettingsError(`WYMIANA_S3_FORCE_PATH_STYLE must be 1 or 0, not "${pathStyle}"`);
+	if (pathStyle && !['0', '1', 'true', 'false'].includes(pathStyle)) throw new SettingsError(`WYMIANA_S3_FORCE_PATH_STYLE must be 1 or 0, not "${pathStyle}"`);
 	const prefix = (env.WYMIANA_S3_PREFIX ?? '').trim().replace(/^\/+|\/+$/g, '');
 	return {
 		bucket,

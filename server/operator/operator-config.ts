@@ -1,4 +1,5 @@
 import type { OperatorInfo } from '../../src/lib/domain/operator';
+import { SettingsError } from '../errors';
 
 /**
  * The operator's facts from the environment, checked once:
@@ -11,7 +12,7 @@ import type { OperatorInfo } from '../../src/lib/domain/operator';
  */
 export const DEMO_HOTLINE = '800 000 000';
 
-export class OperatorConfigError extends Error {}
+export class OperatorConfigError extends SettingsError {}
 
 const HOTLINE = /^\+?[\d ]{6,20}$/;
 

@@ -1,4 +1,4 @@
-import { AppError } from '../errors';
+import { AppError, SettingsError } from '../errors';
 
 /**
  * Admission control: at most `slots` jobs run at once, the others wait their turn in arrival
@@ -59,7 +59,7 @@ export function syncAdmission(env: NodeJS.ProcessEnv = process.env): Admission {
 	const pool = Number(env.DATABASE_POOL_SIZE ?? 10);
 	const slots = Number(env.WYMIANA_SYNC_CONCURRENCY ?? Math.max(2, Math.floor(pool / 2)));
 	const wait = Number(env.WYMIANA_SYNC_QUEUE_MS ?? 60_000);
-	if (!Number.isInteger(slots) || slots < 1) throw new Error(`WYMIANA_SYNC_CONCURRENCY must be a whole number ≥ 1, got ${JSON.stringify(env.WYMIANA_SYNC_CONCURRENCY)}`);
-	if (!Number.isFinite(wait) || wait < 0) throw new Error(`WYMIANA_SYNC_QUEUE_MS must be a number of milliseconds, got ${JSON.stringify(env.WYMIANA_SYNC_QUEUE_MS)}`);
+	if (!Number.isInteger(slots) || slots < 1) throw new SettingsError(`WYMIANA_SYNC_CONCURRENCY must be a whole number ≥ 1, got ${JSON.stringify(env.WYMIANA_SYNC_CONCURRENCY)}`);
+	if (!Number.isFinite(wait) || wait < 0) throw new SettingsError(`WYMIANA_SYNC_QUEUE_MS must be a number of milliseconds, got ${JSON.stringify(env.WYMIANA_SYNC_QUEUE_MS)}`);
 	return new Admission(slots, wait);
 }

@@ -145,8 +145,11 @@ describe('https: a tablet reaches the app by a network name over TLS', () => {
 	});
 });
 
-/** An operator setting HTTPS up with a wrong file is told which, and why, in one line. */
-describe('https: a certificate npm start cannot use', () => {
+/**
+ * An operator setting HTTPS up with a wrong file, or another setting wrong, is told which and why
+ * in one line, and the server does not start.
+ */
+describe('npm start with a certificate or a setting it cannot use', () => {
 	let dir: string;
 	beforeAll(() => {
 		dir = mkdtempSync(join(tmpdir(), 'wymiana-https-bad-'));
@@ -169,7 +172,9 @@ describe('https: a certificate npm start cannot use', () => {
 		['a missing file', () => ({ TLS_CERT_FILE: join(dir, 'none.pem'), TLS_KEY_FILE: join(dir, 'a-key.pem') }), /^✗ TLS_CERT_FILE \S+none\.pem cannot be read: ENOENT$/m],
 		['a key that is not the certificate’s', () => ({ TLS_CERT_FILE: join(dir, 'a.pem'), TLS_KEY_FILE: join(dir, 'b-key.pem') }), /^✗ TLS_CERT_FILE .* must be a PEM certificate and its unencrypted private key: .*key values mismatch$/m],
 		['a file that is not PEM', () => ({ TLS_CERT_FILE: join(dir, 'not.pem'), TLS_KEY_FILE: join(dir, 'a-key.pem') }), /^✗ TLS_CERT_FILE .* must be a PEM certificate and its unencrypted private key: .*no start line$/m],
-		['a certificate without its key', () => ({ TLS_CERT_FILE: join(dir, 'a.pem') }), /^✗ HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE \(PEM files\)$/m]
+		['a certificate without its key', () => ({ TLS_CERT_FILE: join(dir, 'a.pem') }), /^✗ HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE \(PEM files\)$/m],
+		['an S3 store without a bucket', () => ({ WYMIANA_BLOB_STORE: 's3' }), /^✗ WYMIANA_BLOB_STORE=s3 needs WYMIANA_S3_BUCKET/m],
+		['no syncs allowed at all', () => ({ WYMIANA_SYNC_CONCURRENCY: '0' }), /^✗ WYMIANA_SYNC_CONCURRENCY must be a whole number ≥ 1, got "0"$/m]
 	])('refuses to start on %s, saying what is wrong without a stack trace', (_case, env, message) => {
 		const run = start(env());
 		expect(run.status, run.stdout + run.stderr).toBe(1);
