@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { insertRows } from '../db/prepared';
 import type { DB, SyncEntity } from '../db/schema';
 import { nowIso } from '../util/ids';
 
@@ -26,21 +27,20 @@ export async function recordChanges(trx: Transaction<DB>, changes: Change[]): Pr
 		.executeTakeFirstOrThrow();
 	const first = Number(value) - changes.length + 1;
 	const at = nowIso();
-	await trx
-		.insertInto('change_log')
-		.values(
-			changes.map((c, i) => ({
-				seq: first + i,
-				entity: c.entity,
-				entity_id: c.id,
-				op: c.op,
-				crew_id: c.crewId ?? null,
-				user_id: c.userId ?? null,
-				data: c.data === undefined ? null : JSON.stringify(c.data),
-				at
-			}))
-		)
-		.execute();
+	await insertRows(
+		trx,
+		'change_log',
+		changes.map((c, i) => ({
+			seq: first + i,
+			entity: c.entity,
+			entity_id: c.id,
+			op: c.op,
+			crew_id: c.crewId ?? null,
+			user_id: c.userId ?? null,
+			data: c.data === undefined ? null : JSON.stringify(c.data),
+			at
+		}))
+	);
 }
 
 export async function currentSeq(db: Kysely<DB>): Promise<number> {

@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { parseMutation, type MutationEnvelope, type MutationName, type PulledRejection, type PullResult, type PushInput, type PushResult, type SyncChange } from '../../src/lib/domain/mutations';
+import { insertRows } from '../db/prepared';
 import type { DB, Job, MutationLogTable } from '../db/schema';
 import { AppError } from '../errors';
 import { translate, type Locale } from '../i18n';
@@ -141,7 +142,7 @@ async function applyBatch(trx: Transaction<DB>, actor: SyncActor, clientId: stri
 	}
 	if (log.length > 0) {
 		await trx.updateTable('sync_clients').set({ last_mutation_id: last, updated_at: receivedAt }).where('client_id', '=', clientId).execute();
-		for (let i = 0; i < log.length; i += 200) await trx.insertInto('mutation_log').values(log.slice(i, i + 200)).execute();
+		await insertRows(trx, 'mutation_log', log);
 		await recordChanges(trx, await withJobStates(trx, withCurrentCrews(changes, moved), moved));
 	}
 	return { lastMutationId: last, results, gap };
