@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { insertRows } from '../db/prepared';
+import { insertRows, prepared } from '../db/prepared';
 import type { DB, SyncEntity } from '../db/schema';
 import { nowIso } from '../util/ids';
 
@@ -17,15 +17,14 @@ export interface Change {
  * mutations, blob uploads, the planner's edits) goes through here, inside its own transaction.
  * The counter row stays locked until that transaction commits, so numbers appear in commit order.
  */
+const takeSeqs = prepared((db, p: { count: number }) =>
+	db.updateTable('counters').set({ value: sql`value + ${p.count}` }).where('name', '=', 'change').returning('value')
+);
+
 export async function recordChanges(trx: Transaction<DB>, changes: Change[]): Promise<void> {
 	if (changes.length === 0) return;
-	const { value } = await trx
-		.updateTable('counters')
-		.set({ value: sql`value + ${changes.length}` })
-		.where('name', '=', 'change')
-		.returning('value')
-		.executeTakeFirstOrThrow();
-	const first = Number(value) - changes.length + 1;
+	const [counter] = await takeSeqs(trx, { count: changes.length });
+	const first = Number(counter!.value) - changes.length + 1;
 	const at = nowIso();
 	await insertRows(
 		trx,
