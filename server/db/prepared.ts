@@ -24,10 +24,11 @@ function preparedWith<V, O>(build: (db: Kysely<DB>) => Compilable<O>) {
  * A query of one fixed shape, built and compiled once per database and then run with new values.
  * Kysely builds and compiles every statement anew, which for the small statements a sync push
  * runs per mutation costs a good part of what SQLite takes to run them. `build` is given stand-ins
- * for the values (`p.jobId`), each of which becomes the parameter its value is bound to; anything
- * else written into the query (a constant compared with, say) stays as it was compiled.
+ * for the values (`p.jobId`, or `p[0]` of a list), each of which becomes the parameter its value is
+ * bound to; anything else written into the query (a constant compared with, say) stays as it was
+ * compiled.
  */
-export function prepared<P extends Record<string, unknown>, O>(build: (db: Kysely<DB>, p: P) => Compilable<O>) {
+export function prepared<P extends object, O>(build: (db: Kysely<DB>, p: P) => Compilable<O>) {
 	const slots = new Proxy({}, { get: (_, key) => new Slot<P>((values) => values[key as keyof P]) }) as P;
 	return preparedWith<P, O>((db) => build(db, slots));
 }
