@@ -50,10 +50,16 @@ const inserts = new Map<string, (db: Kysely<DB>, rows: object[]) => Promise<unkn
 export async function insertRows<T extends keyof DB & string>(db: Kysely<DB>, table: T, rows: Insertable<DB[T]>[]): Promise<void> {
 	if (rows.length === 0) return;
 	const columns = Object.keys(rows[0]!);
-	if (rows.some((r) => Object.keys(r).length !== columns.length)) throw new Error(`insertRows: rows of ${table} name different columns`);
+	// A missing column reads as undefined (see `defined`); one more than the first row has is caught here.
+	for (let r = 1; r < rows.length; r++) {
+		let count = 0;
+		for (const _ in rows[r]) count++;
+		if (count !== columns.length) throw new Error(`insertRows: rows of ${table} name different columns`);
+	}
+	const shape = `${table}(${columns.join()})×`;
 	for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-		const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-		const key = `${table}(${columns.join()})×${chunk.length}`;
+		const chunk = rows.length <= ROWS_PER_INSERT ? rows : rows.slice(i, i + ROWS_PER_INSERT);
+		const key = shape + chunk.length;
 		let insert = inserts.get(key);
 		if (!insert) {
 			const slots = chunk.map((_, r) => Object.fromEntries(columns.map((c) => [c, new Slot<Record<string, unknown>[]>((values) => defined(values[r]![c], table, c))])));
