@@ -24,7 +24,8 @@ const takeSeqs = prepared((db, p: { count: number }) =>
 export async function recordChanges(trx: Transaction<DB>, changes: Change[]): Promise<void> {
 	if (changes.length === 0) return;
 	const [counter] = await takeSeqs(trx, { count: changes.length });
-	const first = Number(counter!.value) - changes.length + 1;
+	if (!counter) throw new Error('the change counter row is missing');
+	const first = Number(counter.value) - changes.length + 1;
 	const at = nowIso();
 	await insertRows(
 		trx,
