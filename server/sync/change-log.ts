@@ -12,15 +12,15 @@ export interface Change {
 	data?: unknown;
 }
 
+const takeSeqs = prepared((db, p: { count: number }) =>
+	db.updateTable('counters').set({ value: sql`value + ${p.count}` }).where('name', '=', 'change').returning('value')
+);
+
 /**
  * Appends changes to the log the tablets pull from. Every writer of data a tablet holds (sync
  * mutations, blob uploads, the planner's edits) goes through here, inside its own transaction.
  * The counter row stays locked until that transaction commits, so numbers appear in commit order.
  */
-const takeSeqs = prepared((db, p: { count: number }) =>
-	db.updateTable('counters').set({ value: sql`value + ${p.count}` }).where('name', '=', 'change').returning('value')
-);
-
 export async function recordChanges(trx: Transaction<DB>, changes: Change[]): Promise<void> {
 	if (changes.length === 0) return;
 	const [counter] = await takeSeqs(trx, { count: changes.length });
