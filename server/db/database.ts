@@ -46,23 +46,33 @@ class TransactionalSqliteDialect extends SqliteDialect {
 }
 
 /**
- * better-sqlite3 with its prepared statements kept by SQL text (least recently used dropped past
- * `max`). Kysely prepares every query anew, and for the small statements of a sync push preparing
- * costs as much as running; statements are reusable, and Kysely runs one query at a time here.
+ * better-sqlite3 with its prepared statements kept by SQL text, at most `max`. Kysely prepares every
+ * query anew, and for the small statements of a sync push preparing costs as much as running;
+ * statements are reusable, and Kysely runs one query at a time here. Past `max` the oldest
+ * statement not used since it was last passed over goes (a second chance, not strict least
+ * recently used: moving a hit to the back of the Map, a delete and a set, took a microsecond —
+ * as long as running a small statement).
  */
 function withStatementCache(client: SQLite.Database, max = 1000) {
-	const cache = new Map<string, SQLite.Statement>();
+	const cache = new Map<string, { stmt: SQLite.Statement; used: boolean }>();
 	return {
 		close: () => client.close(),
 		prepare(sql: string): SQLite.Statement {
-			let stmt = cache.get(sql);
-			if (stmt) {
-				cache.delete(sql);
-			} else {
-				stmt = client.prepare(sql);
-				if (cache.size >= max) cache.delete(cache.keys().next().value!);
+			const hit = cache.get(sql);
+			if (hit) {
+				hit.used = true;
+				return hit.stmt;
 			}
-			cache.set(sql, stmt);
+			while (cache.size >= max) {
+				const [oldest, entry] = cache.entries().next().value!;
+				cache.delete(oldest);
+				if (entry.used) {
+					entry.used = false;
+					cache.set(oldest, entry);
+				}
+			}
+			const stmt = client.prepare(sql);
+			cache.set(sql, { stmt, used: false });
 			return stmt;
 		}
 	};

@@ -1,10 +1,10 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { prepared } from '../db/prepared';
 import type { DB, ExchangesTable, OutagesTable, SealsTable } from '../db/schema';
 import { nowIso } from '../util/ids';
 
-/** What the exchange rules need to know about the job's meter point and the meter expected there. */
-export function jobPoint(db: Kysely<DB> | Transaction<DB>, jobId: string) {
-	return db
+const pointOfJob = prepared((db, p: { jobId: string }) =>
+	db
 		.selectFrom('jobs')
 		.innerJoin('meter_points as mp', 'mp.id', 'jobs.meter_point_id')
 		.leftJoin('meters as m', (j) => j.onRef('m.meter_point_id', '=', 'mp.id').on('m.state', '=', 'installed'))
@@ -12,8 +12,14 @@ export function jobPoint(db: Kysely<DB> | Transaction<DB>, jobId: string) {
 			'mp.id as point_id', 'mp.ppe', 'mp.location', 'mp.tariff_group', 'mp.prosumer', 'm.id as meter_id', 'm.serial as meter_serial',
 			'm.last_readings', 'm.last_read_on'
 		])
-		.where('jobs.id', '=', jobId)
-		.executeTakeFirstOrThrow();
+		.where('jobs.id', '=', p.jobId)
+);
+
+/** What the exchange rules need to know about the job's meter point and the meter expected there. */
+export async function jobPoint(db: Kysely<DB>, jobId: string) {
+	const [point] = await pointOfJob(db, { jobId });
+	if (!point) throw new Error(`job ${jobId} has no meter point`);
+	return point;
 }
 
 export function findExchange(db: Kysely<DB> | Transaction<DB>, jobId: string) {

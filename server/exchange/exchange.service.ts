@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { MutationName } from '../../src/lib/domain/mutations';
 import { fromBase64, OpticalError, parseTelegram } from '../../src/lib/optical/iec62056';
 import {
@@ -10,7 +11,8 @@ import {
 	visitAttempt
 } from '../../src/lib/domain/exchange';
 import { isTariffGroup, registersFor } from '../../src/lib/domain/tariff';
-import type { Job } from '../db/schema';
+import { insertRows, prepared } from '../db/prepared';
+import type { DB, Job } from '../db/schema';
 import { newId, nowIso } from '../util/ids';
 import type { Change } from '../sync/change-log';
 import { exchangeDto, outageDto, readingDto, sealDto, stockDto, visitDto } from '../sync/entities';
@@ -78,6 +80,14 @@ function checkTelegram(telegram: string, register: string, value: string): void 
 	if (given === undefined || compareKwh(given, value) !== 0) throw new RuleError('READING_TELEGRAM', 'value');
 }
 
+type SameRegister = { jobId: string; meterRole: 'old' | 'new'; register: string };
+
+/** Indexed look-ups (job, meter, register): a long day of corrections stays cheap. */
+const readingsOfRegister = (db: Kysely<DB>, p: SameRegister) =>
+	db.selectFrom('readings').select('id').where('job_id', '=', p.jobId).where('meter_role', '=', p.meterRole).where('register', '=', p.register);
+const firstReading = prepared((db, p: SameRegister) => readingsOfRegister(db, p).limit(1));
+const sameReading = prepared((db, p: SameRegister & { id: string }) => readingsOfRegister(db, p).select('source').where('id', '=', p.id));
+
 export const exchangeMutators = {
 	'reading.record': async (ctx, args) => {
 		const job = await crewJob(ctx, args.jobId);
@@ -90,16 +100,10 @@ export const exchangeMutators = {
 		// through the optical port the meter's own telegram, checked here as the tablet checked it.
 		if (args.source === 'optical') checkTelegram(args.telegram!, args.register, args.value!);
 		else if (args.meterRole === 'old' && !args.photoSha256) throw new RuleError('PHOTO_REQUIRED');
-		// Indexed look-ups (job, meter, register): a long day of corrections stays cheap.
-		const same = ctx.trx
-			.selectFrom('readings')
-			.select('id')
-			.where('job_id', '=', args.jobId)
-			.where('meter_role', '=', args.meterRole)
-			.where('register', '=', args.register);
-		if (args.correctsReadingId === null && (await same.limit(1).executeTakeFirst())) throw new RuleError('READING_EXISTS');
+		const same = { jobId: args.jobId, meterRole: args.meterRole, register: args.register };
+		if (args.correctsReadingId === null && (await firstReading(ctx.trx, same)).length > 0) throw new RuleError('READING_EXISTS');
 		if (args.correctsReadingId !== null) {
-			const corrected = await same.select('source').where('id', '=', args.correctsReadingId).executeTakeFirst();
+			const [corrected] = await sameReading(ctx.trx, { ...same, id: args.correctsReadingId });
 			if (!corrected) throw new RuleError('READING_CORRECTS_UNKNOWN');
 			// Typing over what the meter itself said needs a reason on record.
 			if (corrected.source === 'optical' && args.source !== 'optical' && args.correctionReason === null) throw new RuleError('CORRECTION_REASON');
@@ -118,7 +122,7 @@ export const exchangeMutators = {
 			confirmed_unusual: args.confirmedUnusual ? 1 : 0, corrects_reading_id: args.correctsReadingId,
 			source: args.source, telegram: args.telegram, correction_reason: args.correctionReason
 		};
-		await ctx.trx.insertInto('readings').values(reading).execute();
+		await insertRows(ctx.trx, 'readings', [reading]);
 		return [{ entity: 'reading', id: reading.id, op: 'put', crewId: job.crew_id, data: readingDto(reading) }];
 	},
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { insertRows, prepared } from '../db/prepared';
 import type { DB, SyncEntity } from '../db/schema';
 import { nowIso } from '../util/ids';
 
@@ -11,6 +12,10 @@ export interface Change {
 	data?: unknown;
 }
 
+const takeSeqs = prepared((db, p: { count: number }) =>
+	db.updateTable('counters').set({ value: sql`value + ${p.count}` }).where('name', '=', 'change').returning('value')
+);
+
 /**
  * Appends changes to the log the tablets pull from. Every writer of data a tablet holds (sync
  * mutations, blob uploads, the planner's edits) goes through here, inside its own transaction.
@@ -18,29 +23,24 @@ export interface Change {
  */
 export async function recordChanges(trx: Transaction<DB>, changes: Change[]): Promise<void> {
 	if (changes.length === 0) return;
-	const { value } = await trx
-		.updateTable('counters')
-		.set({ value: sql`value + ${changes.length}` })
-		.where('name', '=', 'change')
-		.returning('value')
-		.executeTakeFirstOrThrow();
-	const first = Number(value) - changes.length + 1;
+	const [counter] = await takeSeqs(trx, { count: changes.length });
+	if (!counter) throw new Error('the change counter row is missing');
+	const first = Number(counter.value) - changes.length + 1;
 	const at = nowIso();
-	await trx
-		.insertInto('change_log')
-		.values(
-			changes.map((c, i) => ({
-				seq: first + i,
-				entity: c.entity,
-				entity_id: c.id,
-				op: c.op,
-				crew_id: c.crewId ?? null,
-				user_id: c.userId ?? null,
-				data: c.data === undefined ? null : JSON.stringify(c.data),
-				at
-			}))
-		)
-		.execute();
+	await insertRows(
+		trx,
+		'change_log',
+		changes.map((c, i) => ({
+			seq: first + i,
+			entity: c.entity,
+			entity_id: c.id,
+			op: c.op,
+			crew_id: c.crewId ?? null,
+			user_id: c.userId ?? null,
+			data: c.data === undefined ? null : JSON.stringify(c.data),
+			at
+		}))
+	);
 }
 
 export async function currentSeq(db: Kysely<DB>): Promise<number> {

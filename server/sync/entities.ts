@@ -2,6 +2,7 @@ import { operatorInfo } from '../operator/operator-config';
 import type { Kysely } from 'kysely';
 import type { DB, ExchangesTable, JobNotesTable, JobPhotosTable, NoAccessVisitsTable, OutagesTable, ReadingsTable, SealsTable, WorkersTable } from '../db/schema';
 import type { Selectable } from 'kysely';
+import { prepared } from '../db/prepared';
 import { jobsWithPlace, toJobDto } from '../jobs/jobs.repository';
 
 /** The shapes a tablet stores, one builder per entity, shared by snapshots and the change log. */
@@ -22,11 +23,22 @@ export const stockDto = (m: { id: string; serial: string; manufacturer: string; 
 /** A numbered seal on the fitter's stock, in the same tablet table as meters (its number as serial). */
 export const sealStockDto = (number: string) => ({ id: `seal:${number}`, serial: number, manufacturer: '', model: '', kind: 'seal' as const });
 
+/**
+ * Jobs read per statement, the list padded with nulls (which match no job) so that it is always one
+ * prepared statement: a push's jobs take one, or a few.
+ */
+const JOBS_PER_READ = 20;
+const jobsByIds = prepared((db, ids: (string | null)[]) =>
+	jobsWithPlace(db).where('jobs.id', 'in', Array.from({ length: JOBS_PER_READ }, (_, i) => ids[i] as string))
+);
+
 /** The current state of these jobs, as tablets store them. */
 export async function jobDtos(db: Kysely<DB>, ids: string[]): Promise<Map<string, ReturnType<typeof toJobDto>>> {
 	const out = new Map<string, ReturnType<typeof toJobDto>>();
-	for (let i = 0; i < ids.length; i += 500) {
-		for (const row of await jobsWithPlace(db).where('jobs.id', 'in', ids.slice(i, i + 500)).execute()) out.set(row.id, toJobDto(row));
+	for (let i = 0; i < ids.length; i += JOBS_PER_READ) {
+		const chunk: (string | null)[] = ids.slice(i, i + JOBS_PER_READ);
+		while (chunk.length < JOBS_PER_READ) chunk.push(null);
+		for (const row of await jobsByIds(db, chunk)) out.set(row.id, toJobDto(row));
 	}
 	return out;
 }

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { MutationArgs, MutationName } from '../../src/lib/domain/mutations';
+import { prepared } from '../db/prepared';
 import type { DB, Job, JobStatus } from '../db/schema';
 import { newId, nowIso } from '../util/ids';
 import type { Change } from './change-log';
@@ -60,10 +61,12 @@ export interface MutationContext {
 
 export type Mutator<N extends MutationName> = (ctx: MutationContext, args: MutationArgs<N>) => Promise<Change[]>;
 
+const jobById = prepared((db, p: { jobId: string }) => db.selectFrom('jobs').selectAll().where('id', '=', p.jobId));
+
 export async function crewJob(ctx: MutationContext, jobId: string): Promise<Job> {
 	let job = ctx.jobs.get(jobId);
 	if (job === undefined) {
-		job = (await ctx.trx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst()) ?? null;
+		job = (await jobById(ctx.trx, { jobId }))[0] ?? null;
 		ctx.jobs.set(jobId, job);
 	}
 	if (!job || !ctx.crewId) throw new RuleError('JOB_NOT_YOURS');

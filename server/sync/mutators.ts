@@ -1,4 +1,5 @@
 import type { MutationArgs, MutationName } from '../../src/lib/domain/mutations';
+import { insertRows, prepared } from '../db/prepared';
 import { exchangeMutators } from '../exchange/exchange.service';
 import { enqueueOnTheWay } from '../notify/notify.service';
 import { newId, nowIso } from '../util/ids';
@@ -9,6 +10,8 @@ import { crewJob, jobTouched, RuleError, setFieldStatus, type MutationContext, t
 export { RuleError, type MutationContext } from './mutation-context';
 
 type CoreName = Exclude<MutationName, keyof typeof exchangeMutators>;
+
+const storedBlob = prepared((db, p: { sha256: string }) => db.selectFrom('blobs').select('sha256').where('sha256', '=', p.sha256));
 
 const mutators: { [N in CoreName]: Mutator<N> } = {
 	'job.start': async (ctx, { jobId }) => {
@@ -24,7 +27,7 @@ const mutators: { [N in CoreName]: Mutator<N> } = {
 	'job.note': async (ctx, { jobId, noteId, text }) => {
 		const job = await crewJob(ctx, jobId);
 		const note = { id: newId(), client_note_id: noteId, job_id: jobId, user_id: ctx.userId, text, at: ctx.at, created_at: nowIso() };
-		await ctx.trx.insertInto('job_notes').values(note).execute();
+		await insertRows(ctx.trx, 'job_notes', [note]);
 		return [{ entity: 'note', id: noteId, op: 'put', crewId: job.crew_id, data: noteDto(note) }];
 	},
 
@@ -34,8 +37,8 @@ const mutators: { [N in CoreName]: Mutator<N> } = {
 			id: args.photoId, job_id: args.jobId, sha256: args.sha256, kind: args.kind, content_type: args.contentType,
 			size: args.size, at: ctx.at, user_id: ctx.userId, created_at: nowIso()
 		};
-		await ctx.trx.insertInto('job_photos').values(photo).execute();
-		const uploaded = !!(await ctx.trx.selectFrom('blobs').select('sha256').where('sha256', '=', args.sha256).executeTakeFirst());
+		await insertRows(ctx.trx, 'job_photos', [photo]);
+		const uploaded = (await storedBlob(ctx.trx, { sha256: args.sha256 })).length > 0;
 		return [{ entity: 'photo', id: photo.id, op: 'put', crewId: job.crew_id, data: photoDto(photo, uploaded) }];
 	},
 

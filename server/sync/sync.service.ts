@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import { addDaysToDate, warsawDate } from '../../src/lib/domain/time';
 import { parseMutation, type MutationEnvelope, type MutationName, type PulledRejection, type PullResult, type PushInput, type PushResult, type SyncChange } from '../../src/lib/domain/mutations';
+import { insertRows, prepared } from '../db/prepared';
 import type { DB, Job, MutationLogTable } from '../db/schema';
 import { AppError } from '../errors';
 import { translate, type Locale } from '../i18n';
@@ -24,19 +25,26 @@ const isPostgres = (db: Kysely<DB>) => db.getExecutor().adapter instanceof Postg
 const SNAPSHOT_DAYS_BACK = 7;
 const SNAPSHOT_DAYS_AHEAD = 14;
 
+const addClient = prepared((db, p: { clientId: string; userId: string; at: string }) =>
+	db
+		.insertInto('sync_clients')
+		.values({ client_id: p.clientId, user_id: p.userId, last_mutation_id: 0, created_at: p.at, updated_at: p.at })
+		.onConflict((oc) => oc.column('client_id').doNothing())
+);
+const clientById = (db: Kysely<DB>, p: { clientId: string }) => db.selectFrom('sync_clients').selectAll().where('client_id', '=', p.clientId);
+const readClient = prepared(clientById);
+// On PostgreSQL the row lock makes concurrent pushes of one device take turns; SQLite
+// transactions are already serialised.
+const lockClient = prepared((db, p: { clientId: string }) => (isPostgres(db) ? clientById(db, p).forUpdate() : clientById(db, p)));
+const storeLastMutation = prepared((db, p: { clientId: string; last: number; at: string }) =>
+	db.updateTable('sync_clients').set({ last_mutation_id: p.last, updated_at: p.at }).where('client_id', '=', p.clientId)
+);
+
 /** Reads the client's row (creating it on first contact) and checks it belongs to this user. */
 async function clientRow(db: Kysely<DB>, clientId: string, userId: string, lock: boolean) {
-	const at = nowIso();
-	await db
-		.insertInto('sync_clients')
-		.values({ client_id: clientId, user_id: userId, last_mutation_id: 0, created_at: at, updated_at: at })
-		.onConflict((oc) => oc.column('client_id').doNothing())
-		.execute();
-	let q = db.selectFrom('sync_clients').selectAll().where('client_id', '=', clientId);
-	// On PostgreSQL the row lock makes concurrent pushes of one device take turns; SQLite
-	// transactions are already serialised.
-	if (lock && isPostgres(db)) q = q.forUpdate();
-	const row = await q.executeTakeFirstOrThrow();
+	await addClient(db, { clientId, userId, at: nowIso() });
+	const [row] = await (lock ? lockClient : readClient)(db, { clientId });
+	if (!row) throw new Error(`sync client ${clientId} vanished`);
 	if (row.user_id !== userId) throw new AppError('FORBIDDEN', { detail: 'client belongs to another user' });
 	return { ...row, last_mutation_id: Number(row.last_mutation_id) };
 }
@@ -140,8 +148,8 @@ async function applyBatch(trx: Transaction<DB>, actor: SyncActor, clientId: stri
 		}
 	}
 	if (log.length > 0) {
-		await trx.updateTable('sync_clients').set({ last_mutation_id: last, updated_at: receivedAt }).where('client_id', '=', clientId).execute();
-		for (let i = 0; i < log.length; i += 200) await trx.insertInto('mutation_log').values(log.slice(i, i + 200)).execute();
+		await storeLastMutation(trx, { clientId, last, at: receivedAt });
+		await insertRows(trx, 'mutation_log', log);
 		await recordChanges(trx, await withJobStates(trx, withCurrentCrews(changes, moved), moved));
 	}
 	return { lastMutationId: last, results, gap };
