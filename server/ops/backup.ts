@@ -26,6 +26,8 @@ export function blobsBeside(target: string): string {
 export async function backupSqlite(database: Database, target: string, store?: BlobStore): Promise<{ bytes: number; pages: number; blobs: number }> {
 	if (database.raw.kind !== 'sqlite') throw new BackupError('this database is PostgreSQL: use pg_dump (see the README, "Backups")');
 	if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new file name`);
+	// `--to backups/wymiana-<date>.db` (the README's) on a first run: its directory is made.
+	mkdirSync(dirname(target), { recursive: true });
 	const partial = `${target}.partial`;
 	const partialBlobs = `${blobsBeside(target)}.partial`;
 	rmSync(partial, { force: true });

@@ -28,7 +28,7 @@ describe('backup and restore of the embedded database', () => {
 		return { cli, lines, errors };
 	}
 
-	it('copies a consistent database while the server keeps writing, and restores it in place', async () => {
+	it('copies a consistent database while the server keeps writing (into a directory it makes), and restores it in place', async () => {
 		const path = join(dir, 'live.db');
 		const live = openDatabase(`file:${path}`);
 		await migrateToLatest(live.db, live.dialect);
@@ -43,7 +43,8 @@ describe('backup and restore of the embedded database', () => {
 				await new Promise((r) => setImmediate(r));
 			}
 		})();
-		const backup = join(dir, 'copy.db');
+		// Into a directory that does not exist yet (`--to backups/…` on a first run).
+		const backup = join(dir, 'backups', 'nightly', 'copy.db');
 		const { bytes } = await backupSqlite(live, backup);
 		stop = true;
 		await writer;
