@@ -133,7 +133,7 @@ export async function runCli(argv: string[], io: CliIo = processIo(), env = proc
 	} catch (error) {
 		if (error instanceof UsageError) {
 			// The full text only when there was no command at all; otherwise the specific complaint.
-			io.err(command === undefined ? `error: ${error.message}\n\n${USAGE}` : `error: ${error.message}\nRun "node --import tsx server/cli.ts help" for usage.`);
+			io.err(command === undefined ? `error: ${error.message}\n\n${USAGE}` : `error: ${error.message}\nRun "npm run cli -- help" for usage.`);
 			return 2;
 		}
 		io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
