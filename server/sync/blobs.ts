@@ -1,11 +1,19 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { blobStoreFromEnv, sha256Hex, type BlobStore } from '../blobs/blob-store';
+import { prepared } from '../db/prepared';
 import type { DB } from '../db/schema';
 import { AppError } from '../errors';
 import { nowIso } from '../util/ids';
 import { recordChanges } from './change-log';
 import { photoDto } from './entities';
+
+const storedBlob = prepared((db, p: { sha256: string }) => db.selectFrom('blobs').select('sha256').where('sha256', '=', p.sha256));
+
+/** Whether the server has these bytes (their row: the bytes are stored before it is written). */
+export async function hasBlob(db: Kysely<DB>, sha256: string): Promise<boolean> {
+	return (await storedBlob(db, { sha256 })).length > 0;
+}
 
 export const BLOB_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'] as const;
 export const MAX_BLOB_BYTES = 20_000_000;
@@ -20,7 +28,7 @@ export async function storeBlob(db: Kysely<DB>, sha256: string, contentType: str
 	if (!(BLOB_TYPES as readonly string[]).includes(contentType)) throw new AppError('VALIDATION', { fieldErrors: { contentType: [contentType] } });
 	if (bytes.byteLength === 0 || bytes.byteLength > MAX_BLOB_BYTES) throw new AppError('VALIDATION', { fieldErrors: { size: [String(bytes.byteLength)] } });
 	if ((await sha256Hex(bytes)) !== sha256) throw new AppError('VALIDATION', { detail: 'the bytes do not match their sha256', fieldErrors: { sha256: ['mismatch'] } });
-	if (await db.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst()) return 'exists';
+	if (await hasBlob(db, sha256)) return 'exists';
 	await store.put(sha256, bytes);
 	return db.transaction().execute(async (trx) => {
 		const inserted = await trx

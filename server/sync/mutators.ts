@@ -1,8 +1,9 @@
 import type { MutationArgs, MutationName } from '../../src/lib/domain/mutations';
-import { insertRows, prepared } from '../db/prepared';
+import { insertRows } from '../db/prepared';
 import { exchangeMutators } from '../exchange/exchange.service';
 import { enqueueOnTheWay } from '../notify/notify.service';
 import { newId, nowIso } from '../util/ids';
+import { hasBlob } from './blobs';
 import type { Change } from './change-log';
 import { noteDto, photoDto } from './entities';
 import { crewJob, jobTouched, RuleError, setFieldStatus, type MutationContext, type Mutator } from './mutation-context';
@@ -10,8 +11,6 @@ import { crewJob, jobTouched, RuleError, setFieldStatus, type MutationContext, t
 export { RuleError, type MutationContext } from './mutation-context';
 
 type CoreName = Exclude<MutationName, keyof typeof exchangeMutators>;
-
-const storedBlob = prepared((db, p: { sha256: string }) => db.selectFrom('blobs').select('sha256').where('sha256', '=', p.sha256));
 
 const mutators: { [N in CoreName]: Mutator<N> } = {
 	'job.start': async (ctx, { jobId }) => {
@@ -38,7 +37,7 @@ const mutators: { [N in CoreName]: Mutator<N> } = {
 			size: args.size, at: ctx.at, user_id: ctx.userId, created_at: nowIso()
 		};
 		await insertRows(ctx.trx, 'job_photos', [photo]);
-		const uploaded = (await storedBlob(ctx.trx, { sha256: args.sha256 })).length > 0;
+		const uploaded = await hasBlob(ctx.trx, args.sha256);
 		return [{ entity: 'photo', id: photo.id, op: 'put', crewId: job.crew_id, data: photoDto(photo, uploaded) }];
 	},
 

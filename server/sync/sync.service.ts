@@ -100,13 +100,14 @@ async function applyBatch(trx: Transaction<DB>, actor: SyncActor, clientId: stri
 	const moved = new Map<string, string | null>();
 	const receivedAt = nowIso();
 	const record = (m: MutationEnvelope, status: 'applied' | 'rejected', code: string | null) => {
+		const message = code ? rejectionMessage(code, actor.locale) : null;
 		log.push({
 			client_id: clientId, mutation_id: m.id, name: m.name.slice(0, 40), args: JSON.stringify(m.args ?? null).slice(0, 20_000),
-			user_id: actor.userId, status, reason_code: code, reason_message: code ? rejectionMessage(code, actor.locale) : null,
+			user_id: actor.userId, status, reason_code: code, reason_message: message,
 			client_at: m.at, received_at: receivedAt, job_id: jobIdOf(m.args)
 		});
 		if (code) {
-			const reason = { code, message: rejectionMessage(code, actor.locale) };
+			const reason = { code, message: message! };
 			results.push({ id: m.id, status, reason });
 			changes.push({
 				entity: 'rejection', id: `${clientId}:${m.id}`, op: 'put', userId: actor.userId,
