@@ -27,7 +27,11 @@ export async function backupSqlite(database: Database, target: string, store?: B
 	if (database.raw.kind !== 'sqlite') throw new BackupError('this database is PostgreSQL: use pg_dump (see the README, "Backups")');
 	if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new file name`);
 	// `--to backups/wymiana-<date>.db` (the README's) on a first run: its directory is made.
-	mkdirSync(dirname(target), { recursive: true });
+	try {
+		mkdirSync(dirname(target), { recursive: true });
+	} catch (e) {
+		throw new BackupError(`the directory ${dirname(target)} cannot be made for the backup (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}: a file on the path, or no permission)`);
+	}
 	const partial = `${target}.partial`;
 	const partialBlobs = `${blobsBeside(target)}.partial`;
 	rmSync(partial, { force: true });

@@ -79,6 +79,9 @@ describe('backup and restore of the embedded database', () => {
 		const existing = join(dir, 'existing.db');
 		writeFileSync(existing, 'x');
 		await expect(backupSqlite(live, existing)).rejects.toThrow(/already exists/);
+		// A file where its directory would be: said so, nothing written.
+		await expect(backupSqlite(live, join(existing, 'copy.db'))).rejects.toThrow(BackupError);
+		await expect(backupSqlite(live, join(existing, 'copy.db'))).rejects.toThrow(/cannot be made for the backup/);
 
 		const junk = join(dir, 'junk.db');
 		writeFileSync(junk, 'this is not a database, just text '.repeat(200));
