@@ -40,14 +40,15 @@ export function withFileLock<T>(file: string, onWait: (holder: number) => void, 
 }
 
 /**
- * Who holds the lock, and whether it is stale: its process is gone, or the file is still empty
- * after EMPTY_LOCK_STALE_MS. Null: it was released meanwhile.
+ * Who holds the lock, and whether it is stale: its process is gone, or the file still holds no
+ * process id after EMPTY_LOCK_STALE_MS. Null: it was released meanwhile.
  */
 function lockHolder(file: string): { pid: number; stale: boolean } | null {
 	let pid = 0;
 	try {
 		pid = Number(readFileSync(file, 'utf8'));
-		if (!pid) return { pid, stale: Date.now() - statSync(file).mtimeMs > EMPTY_LOCK_STALE_MS };
+		// Not a process id (empty, or damaged: 0 and -1 would signal a whole group, never "gone").
+		if (!Number.isInteger(pid) || pid <= 0) return { pid: 0, stale: Date.now() - statSync(file).mtimeMs > EMPTY_LOCK_STALE_MS };
 		process.kill(pid, 0);
 		return { pid, stale: false };
 	} catch (e) {

@@ -52,9 +52,9 @@ describe('a file lock between processes', () => {
 		expect(existsSync(lock)).toBe(false);
 	}, 30_000);
 
-	it('waits on an empty lock file while it is new (a holder between creating and writing it), takes it over when old', async () => {
+	it.each([[''], ['-1'], ['not a pid']])('waits on a lock file holding %j while it is new (a holder between creating and writing it), takes it over when old', async (content) => {
 		mkdirSync(dirname(lock));
-		writeFileSync(lock, '');
+		writeFileSync(lock, content);
 		const waiting = holder();
 		await logged(' waits for 0');
 		await new Promise((r) => setTimeout(r, 1000));
